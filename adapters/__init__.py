@@ -1,0 +1,1 @@
+"""Tracker adapters: one module (package) per tracker behind bridge.core.tracker.TrackerAdapter."""

@@ -1,0 +1,97 @@
+"""The one small interface every tracker adapter implements.
+
+Verification and parsing of webhooks are pure module-level functions of each adapter package
+(``adapters.<tracker>.webhooks.parse_webhook``); this protocol covers the writes and reads
+that need the tracker's API. Every method raises only ``bridge.core.errors`` types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+from bridge.core.effects import Destination
+from bridge.core.refs import TrackerRef
+
+
+class Capability(StrEnum):
+    PRIVATE_ISSUES = "private_issues"
+    ADVISORIES = "advisories"
+    CONFIDENTIAL_ISSUES = "confidential_issues"
+    INTERNAL_NOTES = "internal_notes"
+    ISSUE_LINKS = "issue_links"
+    CVE_REQUEST = "cve_request"
+    SIGNED_WEBHOOKS = "signed_webhooks"
+
+
+class IssueSnapshot(BaseModel):
+    """What the tracker says about an issue now (for status views and drift repair)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: TrackerRef
+    title: str
+    state: str
+    """``open`` / ``closed`` (issues) or the advisory state (``draft``, ``published``…)."""
+    labels: tuple[str, ...] = ()
+    private: bool
+    """Verified private: private repo, draft advisory or confidential issue."""
+    url: str | None = None
+    moved_to: TrackerRef | None = None
+
+
+class EnsureResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    ref: TrackerRef
+    created: bool
+    """False when an existing issue carrying the marker was found."""
+
+
+@runtime_checkable
+class TrackerAdapter(Protocol):
+    """A tracker the bridge can write to. Implementations: adapters.github, adapters.gitlab."""
+
+    kind: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+
+    @property
+    def name(self) -> str:
+        """The configured tracker name used in references (``github`` unless renamed)."""
+        ...
+
+    def bot_identity(self) -> str:
+        """The login the bridge writes as; its own echoes are ignored by this name."""
+        ...
+
+    def check_private(self, destination: Destination | TrackerRef) -> None:
+        """Verify through the API that the destination is private now; raise NotPrivateError."""
+        ...
+
+    def ensure_private_issue(
+        self,
+        destination: Destination,
+        object_id: str,
+        title: str,
+        body: str,
+        labels: Sequence[str] = (),
+    ) -> EnsureResult:
+        """Find the issue carrying ``object_id``'s marker, or create it (after check_private)."""
+        ...
+
+    def set_labels(self, ref: TrackerRef, add: Sequence[str], remove: Sequence[str]) -> None: ...
+
+    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> None:
+        """A private comment (re-checks privacy first); once per ``marker_id`` when given."""
+        ...
+
+    def close(self, ref: TrackerRef) -> None: ...
+
+    def reopen(self, ref: TrackerRef) -> None: ...
+
+    def link(self, ref: TrackerRef, other: TrackerRef) -> None: ...
+
+    def get_issue(self, ref: TrackerRef) -> IssueSnapshot: ...

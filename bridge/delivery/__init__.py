@@ -1,0 +1,1 @@
+"""Outbound delivery: signing, SSRF-guarded HTTP, retries, the worker loop."""
