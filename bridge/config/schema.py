@@ -1,0 +1,156 @@
+"""The configuration schema. Every key is documented in docs/configuration.md."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from bridge.core.effects import DestinationMode
+from bridge.core.refs import TrackerKind
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActorConfig(_Strict):
+    name: str = Field("vendor", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    """The actor's name: it lives at ``{base_url}/actors/{name}``."""
+    base_url: str = "http://127.0.0.1:8000"
+    """The public base URL of this bridge (what peers and proxies see)."""
+    display_name: str | None = None
+    key_file: str | None = None
+    """PEM private key used to sign deliveries; generated into the data dir when absent."""
+    key_pem: SecretStr | None = None
+    """The PEM key itself (for the Action: the ``actor-key`` input); overrides key_file."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+
+class TrackerConfig(_Strict):
+    kind: TrackerKind
+    url: str | None = None
+    """API base: GitHub ``https://api.github.com`` (Enterprise: ``https://HOST/api/v3``),
+    GitLab ``https://gitlab.com``. Defaults by kind."""
+    web_host: str | None = None
+    """The web host whose issue URLs map to this tracker (for references)."""
+    token: SecretStr | None = None
+    token_kind: Literal["token", "oauth", "app"] = "token"
+    webhook_secrets: tuple[SecretStr, ...] = ()
+    """GitHub: HMAC secrets (several during rotation). GitLab: X-Gitlab-Token values."""
+    signing_keys: tuple[SecretStr, ...] = ()
+    """GitLab Standard Webhooks signing keys (``whsec_…``)."""
+    bot_login: str | None = None
+    """The login the bridge writes as (its own echoes are ignored)."""
+
+    def api_url(self) -> str:
+        if self.url:
+            return self.url.rstrip("/")
+        return "https://api.github.com" if self.kind is TrackerKind.GITHUB else "https://gitlab.com"
+
+
+class DestinationConfig(_Strict):
+    tracker: str
+    project: str
+    mode: DestinationMode
+
+
+class TrustedPeer(_Strict):
+    prefix: str
+    """Actor URL prefix accepted without HTTP signatures (the reference implementation signs
+    nothing). Keep it as narrow as possible."""
+    bearer_token: SecretStr | None = None
+
+
+class PeersConfig(_Strict):
+    trusted: tuple[TrustedPeer, ...] = ()
+    poll: tuple[str, ...] = ()
+    """Outbox URLs polled by ``schedule`` runs of the Action."""
+    date_window_seconds: int = Field(300, ge=30, le=3600)
+
+
+class RetryConfig(_Strict):
+    base: float = Field(2.0, gt=0)
+    factor: float = Field(2.0, ge=1)
+    cap: float = Field(3600.0, gt=0)
+    max_attempts: int = Field(12, ge=1, le=100)
+
+
+class DeliveryConfig(_Strict):
+    allow_loopback: bool = False
+    """Allow deliveries and key fetches to loopback addresses (tests, single-host setups)."""
+    allow_networks: tuple[str, ...] = ()
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+    retry: RetryConfig = RetryConfig()
+
+
+class RulesConfig(_Strict):
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Extra or overriding label → message mappings (see docs/mapping.md)."""
+    close_policy: Literal["all", "any"] = "all"
+    """Close the report/case when all (default) or any of this participant's linked issues
+    are closed."""
+    aggregate_policy: Literal["all", "any"] = "all"
+    """A case is fix-ready when all / any linked issues are."""
+
+
+class LimitsConfig(_Strict):
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=64 * 1_048_576)
+    max_json_depth: int = Field(64, ge=4, le=512)
+
+
+class NotifierConfig(_Strict):
+    webhook_url: SecretStr | None = None
+    """Slack-compatible incoming webhook for alarms (embargo breach, public destination)."""
+
+
+class ApiToken(_Strict):
+    token: SecretStr
+    role: Literal["coordinator", "auditor", "vendor"]
+    cases: tuple[str, ...] = ()
+    """For a vendor token: the cases it may see."""
+
+
+class BridgeConfig(_Strict):
+    actor: ActorConfig = ActorConfig()
+    database_url: str = "sqlite:///vultron-bridge.db"
+    trackers: dict[str, TrackerConfig] = Field(default_factory=dict)
+    destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
+    """Where inbound reports land; the ``default`` entry is used unless a rule names another."""
+    peers: PeersConfig = PeersConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    rules: RulesConfig = RulesConfig()
+    limits: LimitsConfig = LimitsConfig()
+    notifier: NotifierConfig = NotifierConfig()
+    api_tokens: tuple[ApiToken, ...] = ()
+
+    @model_validator(mode="after")
+    def _destinations_name_trackers(self) -> BridgeConfig:
+        for key, dest in self.destinations.items():
+            tracker = self.trackers.get(dest.tracker)
+            where = f"destinations.{key}"
+            if tracker is None:
+                raise ValueError(f"{where}.tracker names {dest.tracker!r}, not under trackers")
+            confidential = dest.mode is DestinationMode.CONFIDENTIAL_ISSUE
+            if tracker.kind is TrackerKind.GITLAB and not confidential:
+                raise ValueError(f"{where}.mode must be confidential_issue on GitLab")
+            if tracker.kind is TrackerKind.GITHUB and confidential:
+                raise ValueError(f"{where}.mode must be advisory or private_issue on GitHub")
+        return self
+
+    def tracker_kinds(self) -> dict[str, TrackerKind]:
+        """Tracker names → kinds, for bridge.core.refs.parse_ref (defaults included)."""
+        kinds = {"github": TrackerKind.GITHUB, "gitlab": TrackerKind.GITLAB}
+        kinds.update({name: t.kind for name, t in self.trackers.items()})
+        return kinds
+
+    def web_hosts(self) -> dict[str, str]:
+        hosts = {"github.com": "github", "gitlab.com": "gitlab"}
+        hosts.update({t.web_host: name for name, t in self.trackers.items() if t.web_host})
+        return hosts

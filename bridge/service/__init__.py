@@ -1,0 +1,1 @@
+"""The service: FastAPI app (webhooks, actor, inbox, links, health, metrics) and processing."""
