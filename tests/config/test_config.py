@@ -138,7 +138,7 @@ def _keys(model: type, prefix: str = "") -> list[str]:
             keys.extend(_keys(ann, path + "."))
             continue
         keys.append(path)
-        inner = args[-1] if args else None
+        inner = next((a for a in reversed(args) if isinstance(a, type)), None)
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             suffix = ".<name>." if origin is dict else "[]."
             keys.extend(_keys(inner, path + suffix))
