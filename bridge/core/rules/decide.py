@@ -1,0 +1,239 @@
+"""``decide``: one tracker event about one linked subject → intents, effects, new state.
+
+The state machines guard every message: a refused transition sends nothing and leaves a
+private comment saying why and what to do (and removes the label that asked for it).
+While an embargo is in force, a publication signal fires the embargo guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bridge.core import labels as label_specs
+from bridge.core.effects import Comment, SetLabels, TrackerEffect
+from bridge.core.errors import InputError, TransitionRefused
+from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.refs import TrackerRef
+from bridge.core.rules import texts
+from bridge.core.rules.actions import (
+    COMMAND_ACTIONS,
+    CS_ACTIONS,
+    EM_ANSWERS,
+    EM_PROPOSALS,
+    EMBARGO_COMMANDS,
+    RM_ACTIONS,
+    STATE_LABELS,
+    UNLABEL_ACTIONS,
+    Action,
+    RuleSet,
+)
+from bridge.core.states import cs, em, rm
+from bridge.core.states.cs import CaseState
+from bridge.core.states.em import EM, Embargo, EMEvent
+from bridge.core.states.label_map import LABEL_BY_CS_EVENT, LABEL_BY_EM, LABEL_BY_RM
+from bridge.core.states.rm import RM
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the rules know about one report/case linked to the issue."""
+
+    subject: str
+    """The report or case id the messages are about."""
+    rm: RM = RM.RECEIVED
+    """This participant's RM state."""
+    embargo: Embargo = Embargo()
+    cs: CaseState = CaseState()
+    other_open_issues: int = 0
+    """This participant's other linked issues for the subject that are still open."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A protocol message to send to every participant (rendered by the catalogue)."""
+
+    message: str
+    """Message code: RV, RI, RA, RD, RC, CF, CD, CP, CX, CA, EP, EV, EA, EC, ER, EJ, ET, NOTE."""
+    subject: str
+    text: str | None = None
+    end_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    intents: tuple[Intent, ...] = ()
+    effects: tuple[TrackerEffect, ...] = ()
+    view: CaseView | None = None
+    """The subject's state after the decision (None when unchanged)."""
+    refused: str | None = None
+    ignored: str | None = None
+    alert: str | None = None
+    """An alarm for the notifier (embargo breach)."""
+
+
+def _ignored(reason: str) -> Decision:
+    return Decision(ignored=reason)
+
+
+def _action_for(event: TrackerEvent, rules: RuleSet) -> tuple[Action | None, str | None]:
+    """The action an event asks for, or (None, reason it asks for nothing)."""
+    kind = event.kind
+    if kind is EventKind.LABELED and event.label:
+        if event.label in rules.labels:
+            return rules.labels[event.label], None
+        if event.label in STATE_LABELS:
+            return None, f"{event.label} shows state; the bridge sets it"
+        return None, f"label {event.label[:60]!r} is not mapped to a protocol message"
+    if kind is EventKind.UNLABELED and event.label in UNLABEL_ACTIONS:
+        return UNLABEL_ACTIONS[event.label], None
+    if kind is EventKind.CLOSED:
+        return Action.CLOSE, None
+    if kind is EventKind.FIX_MERGED:
+        return Action.FIX_READY, None
+    if kind is EventKind.RELEASE_PUBLISHED and event.ref is not None:
+        return Action.FIX_DEPLOYED, None
+    if kind is EventKind.ADVISORY_PUBLISHED:
+        return Action.PUBLISHED, None
+    if kind is EventKind.COMMAND and event.command is not None:
+        if event.command.name == "embargo" and event.command.args:
+            return EMBARGO_COMMANDS[event.command.args[0]], None
+        return COMMAND_ACTIONS.get(event.command.name, Action.HELP), None
+    return None, f"{kind.value} events send no protocol message"
+
+
+def _labels_effect(ref: TrackerRef, add: str | None) -> tuple[TrackerEffect, ...]:
+    return (SetLabels(ref=ref, add=(add,)),) if add else ()
+
+
+def _refuse(event: TrackerEvent, ref: TrackerRef, action: Action, reason: str,
+            view: CaseView) -> Decision:
+    body = texts.refusal(action, reason, view.rm, view.embargo.state, str(view.cs))
+    effects: list[TrackerEffect] = [Comment(ref=ref, body=body, content=False)]
+    if event.kind is EventKind.LABELED and event.label:
+        effects.append(SetLabels(ref=ref, remove=(event.label,)))
+    return Decision(effects=tuple(effects), refused=reason)
+
+
+def _embargo_guard(event: TrackerEvent, ref: TrackerRef, view: CaseView) -> Decision | None:
+    """A publication signal while an embargo is in force: label, private comment, alert."""
+    if view.embargo.state not in em.IN_FORCE:
+        return None
+    what = {
+        EventKind.MADE_PUBLIC: "the issue or its repository was made public",
+        EventKind.ADVISORY_PUBLISHED: "the security advisory was published",
+    }.get(event.kind)
+    if what is None and event.kind is EventKind.LABELED and event.label == "vultron:public":
+        what = "the vulnerability was marked public"
+    if what is None:
+        return None
+    body = texts.breach(what, event.at, view.embargo.end_time)
+    effects = (
+        SetLabels(ref=ref, add=("vultron:embargo-breach",)),
+        Comment(ref=ref, body=body, content=False),
+    )
+    return Decision(effects=effects, alert=f"embargo breach on {ref}: {what}")
+
+
+def _merge(first: Decision | None, second: Decision) -> Decision:
+    if first is None:
+        return second
+    return replace(
+        second, effects=first.effects + second.effects, alert=first.alert or second.alert
+    )
+
+
+def decide(
+    event: TrackerEvent, view: CaseView | None, rules: RuleSet, now: datetime
+) -> Decision:
+    """Decide what one tracker event means for one linked subject."""
+    if rules.bot_login and event.actor and event.actor.lower() == rules.bot_login.lower():
+        return _ignored("the bridge's own change (its bot user)")
+    ref = event.ref
+    if ref is None:
+        return _ignored(f"{event.kind.value} concerns no issue")
+    if view is None:
+        return _ignored(f"{ref} is not linked to any report or case")
+    guard = _embargo_guard(event, ref, view)
+    action, reason = _action_for(event, rules)
+    if action is None:
+        return guard or _ignored(reason or "nothing to do")
+    return _merge(guard, _apply(event, ref, action, view, rules, now))
+
+
+def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
+           rules: RuleSet, now: datetime) -> Decision:
+    if action is Action.HELP:
+        error = event.command.error if event.command else None
+        return Decision(effects=(Comment(ref=ref, body=texts.help_text(error), content=False),))
+    if action is Action.STATUS:
+        body = texts.status(view.subject, view.rm, view.embargo, str(view.cs))
+        return Decision(effects=(Comment(ref=ref, body=body, content=False),))
+    if action is Action.NOTE:
+        text = event.command.text if event.command else ""
+        return Decision(intents=(Intent("NOTE", view.subject, text=text),))
+    waiting = view.other_open_issues and rules.close_policy == "all"
+    if action is Action.CLOSE and event.kind is EventKind.CLOSED and waiting:
+        return _ignored(
+            f"{view.other_open_issues} other linked issue(s) still open (close policy: all)"
+        )
+    try:
+        if action in RM_ACTIONS:
+            return _rm(ref, action, view)
+        if action in CS_ACTIONS:
+            return _cs(ref, action, view)
+        return _em(event, ref, action, view, now)
+    except (TransitionRefused, InputError) as exc:
+        return _refuse(event, ref, action, exc.reason, view)
+
+
+def _rm(ref: TrackerRef, action: Action, view: CaseView) -> Decision:
+    event = RM_ACTIONS[action]
+    new = rm.transition(view.rm, event)
+    return Decision(
+        intents=(Intent(event.value, view.subject),),
+        effects=_labels_effect(ref, LABEL_BY_RM.get(new)),
+        view=replace(view, rm=new),
+    )
+
+
+def _cs(ref: TrackerRef, action: Action, view: CaseView) -> Decision:
+    event = CS_ACTIONS[action]
+    state = view.cs
+    if event is not cs.CSEvent.V and not state.has(cs.CSEvent.V):
+        # Our own participant handling the report is aware of it: record V first.
+        state = cs.transition(state, cs.CSEvent.V)
+    new = cs.transition(state, event)
+    return Decision(
+        intents=(Intent(event.message, view.subject),),
+        effects=_labels_effect(ref, LABEL_BY_CS_EVENT.get(event)),
+        view=replace(view, cs=new),
+    )
+
+
+def _em(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
+        now: datetime) -> Decision:
+    state = view.embargo.state
+    in_force = state in em.IN_FORCE
+    end: datetime | None = None
+    if action in EM_PROPOSALS:
+        em_event = EM_PROPOSALS[action][1 if in_force else 0]
+        end = texts.parse_end(event.command.text if event.command else "")
+    elif action in EM_ANSWERS:
+        em_event = EM_ANSWERS[action][1 if state is EM.REVISE else 0]
+    else:
+        em_event = EMEvent.TERMINATE
+    new = em.apply(view.embargo, em_event, end_time=end, now=now)
+    label = LABEL_BY_EM.get(new.state)
+    effects = list(_labels_effect(ref, label))
+    if action in EM_ANSWERS and event.kind is EventKind.LABELED and event.label:
+        effects.append(SetLabels(ref=ref, remove=(event.label,)))
+    if label is None:
+        effects.append(SetLabels(ref=ref, remove=label_specs.exclusive_with(
+            "vultron:embargo-active") + ("vultron:embargo-active",)))
+    end_time = end if end is not None else new.end_time
+    return Decision(
+        intents=(Intent(em_event.value, view.subject, end_time=end_time),),
+        effects=tuple(effects),
+        view=replace(view, embargo=new),
+    )

@@ -1,0 +1,81 @@
+"""The private comments the rules write: refusals, help, status, embargo breach.
+
+They name states, messages and times only — never report content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bridge.core.commands import COMMANDS
+from bridge.core.errors import InputError
+from bridge.core.rules.actions import HOW_TO, RM_ACTIONS, Action
+from bridge.core.states import rm
+from bridge.core.states.em import EM, Embargo
+from bridge.core.states.rm import RM
+
+HEADER = "**vultron-bridge**"
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else "not set"
+
+
+def _next_steps(state: RM) -> str:
+    allowed = set(rm.allowed_events(state))
+    steps = [
+        f"- to {action.value}: {HOW_TO[action]}"
+        for action, event in RM_ACTIONS.items()
+        if event in allowed and action in HOW_TO
+    ]
+    return "\n".join(steps) if steps else "- nothing: the report is closed"
+
+
+def refusal(action: Action, reason: str, rm_state: RM, em_state: EM, cs_state: str) -> str:
+    return (
+        f"{HEADER}: nothing was sent for `{action.value}`.\n\n"
+        f"Why: {reason}\n\n"
+        f"Current state: report management {rm_state.value}, embargo {em_state.value}, "
+        f"case {cs_state}.\n\nWhat you can do from here:\n{_next_steps(rm_state)}\n"
+    )
+
+
+def help_text(error: str | None) -> str:
+    lines = [f"- `/vultron {name}`: {what}" for name, what in COMMANDS.items()]
+    lead = f"{HEADER}: {error}.\n\n" if error else f"{HEADER} commands:\n\n"
+    return lead + "\n".join(lines) + "\n"
+
+
+def status(subject: str, rm_state: RM, embargo: Embargo, cs_state: str) -> str:
+    return (
+        f"{HEADER} status of `{subject}`:\n\n"
+        f"| machine | state |\n|---|---|\n"
+        f"| report management | {rm_state.value} |\n"
+        f"| embargo | {embargo.state.value} (ends {_when(embargo.end_time)}) |\n"
+        f"| case | {cs_state} |\n"
+    )
+
+
+def breach(what: str, at: datetime | None, end: datetime | None) -> str:
+    return (
+        f"{HEADER}: **embargo breach** — {what}"
+        f"{' at ' + at.isoformat() if at else ''}.\n\n"
+        f"The embargo is in force until {_when(end)}. Nothing will be published or copied "
+        "anywhere public by the bridge before then. Tell the case participants and decide "
+        "whether to terminate the embargo early (`/vultron embargo terminate`).\n"
+    )
+
+
+def parse_end(text: str) -> datetime:
+    """An embargo end from a command: ISO 8601 **with** a time zone."""
+    raw = text.strip().split()[0] if text.strip() else ""
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            "the embargo end must be an ISO 8601 date and time with a time zone, "
+            "e.g. 2027-01-31T00:00:00+00:00"
+        ) from None
+    if when.tzinfo is None:
+        raise InputError("the embargo end needs a time zone, e.g. +00:00 or Z")
+    return when
