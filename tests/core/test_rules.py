@@ -169,8 +169,8 @@ def test_O12_accept_while_a_revision_is_pending_is_EC() -> None:
 
 
 def test_O13_embargo_reject_and_revision_reject() -> None:
-    d = decide(labeled("vultron:embargo-reject"), view(RM.ACCEPTED, Embargo(EM.PROPOSED, None, END)),
-               RULES, NOW)
+    proposed = view(RM.ACCEPTED, Embargo(EM.PROPOSED, None, END))
+    d = decide(labeled("vultron:embargo-reject"), proposed, RULES, NOW)
     assert sent(d) == ["ER"] and d.view is not None and d.view.embargo.state is EM.NONE
     revising = Embargo(EM.REVISE, END, END + timedelta(days=10))
     d = decide(cmd("/vultron embargo reject"), view(RM.ACCEPTED, revising), RULES, NOW)
@@ -220,7 +220,8 @@ def test_refused_transition_sends_nothing_and_says_what_to_do() -> None:
 
 def test_bot_user_events_are_ignored() -> None:
     rules = RuleSet(bot_login="vultron-bot")
-    d = decide(ev(EventKind.LABELED, label="vultron:valid", actor="Vultron-Bot"), view(), rules, NOW)
+    event = ev(EventKind.LABELED, label="vultron:valid", actor="Vultron-Bot")
+    d = decide(event, view(), rules, NOW)
     assert d.ignored and sent(d) == []
 
 
