@@ -1,0 +1,86 @@
+"""The FastAPI application: ``create_app(runtime)``.
+
+Routes: ``POST /webhooks/{tracker}``, ``GET /healthz``, ``GET /readyz``, ``GET /metrics``,
+the OpenAPI page at ``/docs``, and — when their modules are present — the protocol actor
+(``/actors/{name}``, its inbox and outbox, WebFinger) and the links API.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bridge import __version__
+from bridge.service import metrics
+from bridge.service.http import install_error_handlers
+from bridge.service.runtime import Runtime
+from bridge.service.webhooks import router as webhooks_router
+from bridge.store import db, inbound, outbox
+
+health = APIRouter()
+OPTIONAL_ROUTERS = ("bridge.service.actor", "bridge.service.links_api")
+
+
+@health.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+def _ready(rt: Runtime) -> tuple[bool, str]:
+    try:
+        with rt.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            revision = db.current_revision(conn)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the kind is reported
+        return False, f"database unavailable ({type(exc).__name__})"
+    if revision is None:
+        return False, "database schema not migrated"
+    return True, "ok"
+
+
+@health.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database answers and its schema is migrated."""
+    ok, reason = await run_in_threadpool(_ready, request.app.state.runtime)
+    return JSONResponse({"status": reason}, status_code=200 if ok else 503)
+
+
+def _gauges(rt: Runtime) -> None:
+    with rt.sessions() as session:
+        for status, n in inbound.inbound_counts(session).items():
+            metrics.QUEUE.labels(queue="inbound", status=status).set(n)
+        for status, n in outbox.outbox_counts(session).items():
+            metrics.QUEUE.labels(queue="outbox", status=status).set(n)
+
+
+@health.get("/metrics")
+async def prometheus(request: Request) -> Response:
+    await run_in_threadpool(_gauges, request.app.state.runtime)
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="vultron-bridge",
+        version=__version__,
+        description="Bridge GitHub and GitLab issue trackers to the Vultron CVD protocol.",
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(health, tags=["health"])
+    app.include_router(webhooks_router, tags=["webhooks"])
+    for name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(module.router)
+    return app

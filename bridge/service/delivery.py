@@ -1,0 +1,69 @@
+"""Wiring outbound delivery: our actor's key, the SSRF-guarded client, the signing sender,
+and the adapter from outbox rows to what the sender posts."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bridge.delivery import worker
+from bridge.delivery.outcome import DeliveryOutcome
+from bridge.delivery.sender import MemoryPeerSchemes, Sender
+from bridge.delivery.ssrf import AllowPolicy, guarded_client
+from bridge.httpsig.keys import PrivateKey, load_or_generate, load_private_pem
+from bridge.httpsig.signer import Signer
+from bridge.service.runtime import Runtime
+from bridge.store import db
+from bridge.store.outbox import OutboxItem
+
+
+def actor_key(rt: Runtime) -> PrivateKey:
+    """The actor's signing key: ``actor.key_pem``, ``actor.key_file``, or one generated next
+    to the SQLite database (``<db>.actor-key.pem``, mode 0600) on first start."""
+    actor = rt.config.actor
+    if actor.key_pem is not None:
+        return load_private_pem(actor.key_pem.get_secret_value())
+    if actor.key_file:
+        return load_or_generate(Path(actor.key_file))
+    sqlite = db.sqlite_path(rt.config.database_url)
+    base = sqlite if sqlite is not None else Path("vultron-bridge")
+    return load_or_generate(base.with_name(base.name + ".actor-key.pem"))
+
+
+@dataclass(frozen=True)
+class _Posting:
+    inbox: str
+    body: bytes
+
+
+def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
+    allow = AllowPolicy.build(
+        allow_loopback=rt.config.delivery.allow_loopback,
+        networks=rt.config.delivery.allow_networks,
+    )
+    client = guarded_client(allow, timeout=rt.config.delivery.timeout_seconds)
+    sender = Sender(
+        client, Signer.for_actor(rt.actor_id, key), peer_scheme=MemoryPeerSchemes(),
+        clock=rt.clock, timeout=rt.config.delivery.timeout_seconds,
+    )
+
+    def send(item: OutboxItem) -> DeliveryOutcome:
+        body = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False).encode()
+        return sender.send(_Posting(item.inbox_url, body))
+
+    return send
+
+
+def run_delivery(rt: Runtime, worker_id: str, stop: threading.Event,
+                 send: worker.Send | None = None) -> None:
+    """Deliver outbox rows until ``stop`` is set."""
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    worker.run_forever(
+        rt.sessions, send or make_send(rt, actor_key(rt)), worker_id=worker_id, now=rt.clock,
+        policy=rt.policy, rnd=random.random, sleep=sleep, stop=stop, idle_seconds=0.2,
+    )

@@ -1,0 +1,103 @@
+"""A stored tracker webhook → rules → state, outbox and tracker effects.
+
+For each event: echoes of the bridge's own writes are consumed and dropped; the issue's
+subjects are looked up; the pure rules decide; state, outbox rows and audit entries are
+written in **one transaction**; tracker effects are applied afterwards (idempotently, each
+recorded first so its own echo is recognised).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bridge.core.effects import Comment, SetLabels, TrackerEffect
+from bridge.core.events import EventKind, TrackerEvent, WebhookResult
+from bridge.core.rules import decide
+from bridge.service import metrics
+from bridge.service.effects import apply_effects, echo_kind
+from bridge.service.render import render
+from bridge.service.runtime import Runtime
+from bridge.service.subjects import (
+    load_view,
+    recipients,
+    render_context,
+    save_view,
+    set_issue_state,
+    subjects_for_ref,
+)
+from bridge.store import audit, db, outbox, writes
+from bridge.store.inbound import InboundItem
+
+
+@dataclass
+class Outcome:
+    sent: list[str] = field(default_factory=list)
+    effects: list[tuple[str, TrackerEffect]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+
+def handle_webhook(rt: Runtime, item: InboundItem) -> Outcome:
+    """Process one stored webhook (its normalised events)."""
+    result = WebhookResult.model_validate_json(item.body)
+    outcome = Outcome()
+    for index, event in enumerate(result.events):
+        _handle_event(rt, item, index, event, outcome)
+    for tracker, effect in outcome.effects:
+        apply_effects(rt, tracker, [effect])
+    return outcome
+
+
+def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEvent,
+                  outcome: Outcome) -> None:
+    now = rt.clock()
+    ref = str(event.ref) if event.ref else None
+    with db.transaction(rt.sessions) as session:
+        kind = echo_kind(event)
+        if ref and kind and writes.consume_echo(session, event.tracker, ref, kind, now):
+            outcome.notes.append(f"{event.kind.value}: echo of the bridge's own change")
+            return
+        if ref and event.kind in (EventKind.CLOSED, EventKind.REOPENED):
+            set_issue_state(session, ref, "closed" if event.kind is EventKind.CLOSED
+                            else "open", now)
+        found: list[str | None] = list(subjects_for_ref(session, ref)) if ref else []
+        rules = rt.rules(event.tracker)
+        for subject in found or [None]:
+            seed = f"{item.source}\x1f{item.key}\x1f{index}\x1f{subject}"
+            view = load_view(session, subject, rt.actor_id, ref or "") if subject else None
+            decision = decide(event, view, rules, rt.now())
+            if decision.ignored:
+                outcome.notes.append(decision.ignored)
+                continue
+            if decision.refused:
+                metrics.REFUSED.inc()
+            current = decision.view or view
+            if decision.intents and current is not None:
+                ctx = render_context(session, current, rt.actor_id, seed, rt.now())
+                targets = recipients(session, current.subject, rt.actor_id)
+                for intent in decision.intents:
+                    activity = render(intent, ctx)
+                    outbox.enqueue(session, str(activity["id"]), activity, targets, now)
+                    metrics.MESSAGES.labels(message=intent.message).inc()
+                    outcome.sent.append(intent.message)
+            if decision.view is not None:
+                save_view(session, decision.view, rt.actor_id, now)
+            if decision.alert:
+                metrics.ALERTS.labels(kind="embargo_breach").inc()
+                outcome.alerts.append(decision.alert)
+            audit.append(session, "rules.decided", subject or ref or "-", {
+                "event": event.kind.value, "ref": ref,
+                "sent": [i.message for i in decision.intents],
+                "refused": decision.refused, "alert": decision.alert,
+            }, now)
+            for n, effect in enumerate(decision.effects):
+                if isinstance(effect, SetLabels) and event.label in effect.add:
+                    # the label that triggered the decision is already on the issue
+                    effect = effect.model_copy(
+                        update={"add": tuple(a for a in effect.add if a != event.label)}
+                    )
+                    if not effect.add and not effect.remove:
+                        continue
+                if isinstance(effect, Comment) and effect.marker_id is None:
+                    effect = effect.model_copy(update={"marker_id": f"{seed}\x1f{n}"})
+                outcome.effects.append((event.tracker, effect))

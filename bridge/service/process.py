@@ -1,0 +1,108 @@
+"""The processing worker: claim stored inputs, handle each, record the result.
+
+Inputs are claimed with a lease (a crashed worker's claims come back after it expires) and
+processed outside the claiming transaction. Retryable errors (rate limits, transient faults)
+release the input for a later attempt on the retry policy's schedule; permanent ones mark it
+failed with the reason — visible to operators, requeueable — never silently dropped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+import threading
+from collections.abc import Callable
+
+from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
+from bridge.service import metrics
+from bridge.service.runtime import Runtime
+from bridge.store import audit, db, inbound
+from bridge.store.inbound import InboundItem
+
+log = logging.getLogger("bridge.worker")
+
+Handler = Callable[[Runtime, InboundItem], object]
+HANDLERS: dict[str, Handler] = {}
+"""Input source prefix (``webhook``, ``inbox``, ``dispatch``) → handler."""
+
+
+def register(prefix: str) -> Callable[[Handler], Handler]:
+    def wrap(handler: Handler) -> Handler:
+        HANDLERS[prefix] = handler
+        return handler
+    return wrap
+
+
+def _handler(source: str) -> Handler | None:
+    if not HANDLERS:
+        _load_handlers()
+    return HANDLERS.get(source.partition(":")[0])
+
+
+def _load_handlers() -> None:
+    from bridge.service.outbound import handle_webhook
+
+    HANDLERS.setdefault("webhook", handle_webhook)
+    try:
+        mirror = importlib.import_module("bridge.service.mirror")
+    except ModuleNotFoundError as exc:  # inbound mirroring not installed in this build
+        if exc.name != "bridge.service.mirror":
+            raise
+        return
+    HANDLERS.setdefault("inbox", mirror.handle_activity)
+    HANDLERS.setdefault("dispatch", mirror.handle_activity)
+
+
+def _retry_after(exc: BridgeError) -> float | None:
+    return exc.retry_after if isinstance(exc, RateLimited | TransientError) else None
+
+
+def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = random.random) -> str:
+    """Handle one claimed input; returns its final status (or ``retry``)."""
+    handler = _handler(item.source)
+    now = rt.clock()
+    status, error = "done", None
+    try:
+        if handler is None:
+            status, error = "failed", f"no handler for source {item.source[:40]!r}"
+        else:
+            handler(rt, item)
+    except RETRYABLE as exc:
+        policy = rt.policy
+        if policy.exhausted(item.attempts):
+            status, error = "failed", f"{exc.kind}: {exc.reason} (gave up)"
+        else:
+            wait = policy.next_wait(item.attempts, rnd(), _retry_after(exc))
+            with db.transaction(rt.sessions) as session:
+                inbound.retry_inbound(session, item, rt.clock() + wait, f"{exc.kind}: {exc.reason}")
+            metrics.PROCESSED.labels(source=item.source.partition(":")[0], status="retry").inc()
+            return "retry"
+    except BridgeError as exc:
+        status, error = "failed", f"{exc.kind}: {exc.reason}"
+    with db.transaction(rt.sessions) as session:
+        inbound.finish_inbound(session, item, status, rt.clock(), error)
+        if status == "failed":
+            audit.append(session, "input.failed", item.key, {"source": item.source,
+                                                              "error": error}, now)
+    metrics.PROCESSED.labels(source=item.source.partition(":")[0], status=status).inc()
+    if error:
+        log.warning("input %s failed: %s", item.id, error)
+    return status
+
+
+def run_once(rt: Runtime, worker_id: str, *, batch: int = 20, lease_seconds: float = 120) -> int:
+    """Claim and process up to ``batch`` inputs; returns how many were handled."""
+    with db.transaction(rt.sessions) as session:
+        items = inbound.claim_inbound(session, worker_id, rt.clock(), lease_seconds, batch)
+    for item in items:
+        with metrics.PROCESS_SECONDS.time():
+            process_one(rt, item)
+    return len(items)
+
+
+def run_forever(rt: Runtime, worker_id: str, stop: threading.Event,
+                idle: float = 0.2) -> None:
+    while not stop.is_set():
+        if run_once(rt, worker_id) == 0:
+            stop.wait(idle)

@@ -1,0 +1,115 @@
+"""Intents (from the rules) → activities in the reference implementation's current format.
+
+Replies carry what they answer inline: RV/RI/RC (before a case) carry the stored Offer, EA/ER/
+EC/EJ the stored embargo Invite. Activity ids are derived from the input being processed, so
+reprocessing the same input after a crash produces the same ids (and the outbox's uniqueness
+makes the second enqueue a no-op).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bridge.core.catalogue import factories as f
+from bridge.core.errors import ConfigurationError
+from bridge.core.rules import Intent
+from bridge.core.vocab.activities import Activity, Invite, Offer
+from bridge.core.vocab.base import ASObject
+from bridge.core.vocab.emit import to_wire
+from bridge.core.vocab.enums import EM, PXA, RM
+from bridge.core.vocab.objects import (
+    CaseStatus,
+    EmbargoEvent,
+    Note,
+    ParticipantStatus,
+    VulnerabilityCase,
+)
+from bridge.core.vocab.parse import parse_document
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    actor: str
+    """Our actor id."""
+    subject: str
+    published: datetime
+    seed: str
+    """What makes ids unique and stable: the input's source, key and position."""
+    case: VulnerabilityCase | None = None
+    offer: Offer | None = None
+    invite: Invite | None = None
+    rm_state: str = "RECEIVED"
+    em_state: str = "NONE"
+    pxa_state: str = "pxa"
+
+
+def stable_id(actor: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{actor}/activities/{digest}"
+
+
+def load_activity(data: dict[str, Any] | None, kind: type[ASObject]) -> Any:
+    """A stored wire document parsed back into ``kind``, or None."""
+    if not data:
+        return None
+    document = parse_document(data).document
+    return document if isinstance(document, kind) else None
+
+
+def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
+    """The activity for ``intent`` as wire JSON; ConfigurationError when what it answers is
+    unknown (e.g. RV for a report whose Offer the bridge never saw)."""
+    aid = stable_id(ctx.actor, ctx.seed, intent.message)
+    common: dict[str, Any] = {"activity_id": aid, "published": ctx.published, "actor": ctx.actor}
+    case = ctx.case or VulnerabilityCase(id=ctx.subject)
+    code = intent.message
+    activity: Activity
+    if code in ("RV", "RI") or (code == "RC" and ctx.case is None):
+        if ctx.offer is None:
+            raise ConfigurationError(f"{code} needs the report's Offer, which was never received")
+        build = {"RV": f.validate_report, "RI": f.invalidate_report, "RC": f.close_report}[code]
+        activity = build(offer=ctx.offer, context=ctx.case.id if ctx.case else None, **common)
+    elif code in ("RA", "RD", "RC"):
+        build = {"RA": f.engage_case, "RD": f.defer_case, "RC": f.close_case}[code]
+        activity = build(case=case, **common)
+    elif code in ("EP", "EV", "ET"):
+        embargo = EmbargoEvent(
+            id=stable_id(ctx.actor, ctx.seed, "embargo"), context=case.id,
+            end_time=intent.end_time, published=ctx.published,
+        )
+        if code == "ET":
+            activity = f.terminate_embargo(embargo=embargo, case=case, **common)
+        else:
+            activity = f.propose_embargo(embargo=embargo, case=case, **common)
+    elif code in ("EA", "EC", "ER", "EJ"):
+        if ctx.invite is None:
+            raise ConfigurationError(f"{code} answers an embargo Invite the bridge never received")
+        build = f.accept_embargo if code in ("EA", "EC") else f.reject_embargo
+        activity = build(invite=ctx.invite, **common)
+    elif code in ("CV", "CF", "CD"):
+        status = ParticipantStatus(
+            id=stable_id(ctx.actor, ctx.seed, "status"), context=case.id,
+            attributed_to=ctx.actor, rm_state=RM(ctx.rm_state),
+        )
+        participant = case.actor_participant_index.get(ctx.actor, ctx.actor)
+        build = {"CV": f.vendor_aware, "CF": f.fix_ready, "CD": f.fix_deployed}[code]
+        activity = build(status=status, participant=participant, **common)
+    elif code in ("CP", "CX", "CA"):
+        case_status = CaseStatus(
+            id=stable_id(ctx.actor, ctx.seed, "case-status"), context=case.id,
+            attributed_to=ctx.actor, em_state=EM(ctx.em_state), pxa_state=PXA(ctx.pxa_state),
+        )
+        build = {"CP": f.public_aware, "CX": f.exploit_public, "CA": f.attacks_observed}[code]
+        activity = build(status=case_status, case=case, **common)
+    elif code == "NOTE":
+        note = Note(
+            id=stable_id(ctx.actor, ctx.seed, "note"), content=intent.text, context=case.id,
+            attributed_to=ctx.actor, published=ctx.published,
+        )
+        activity = f.create_note(obj=note, case=case, **common)
+    else:
+        raise ConfigurationError(f"no rendering for message {code!r}")
+    return to_wire(activity)

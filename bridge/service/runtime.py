@@ -1,0 +1,96 @@
+"""Everything a request or a worker needs, built once from the configuration.
+
+Clock, adapters and sender are injectable so tests drive the real code against fakes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.config import BridgeConfig
+from bridge.config.schema import TrackerConfig
+from bridge.core.errors import ConfigurationError
+from bridge.core.refs import TrackerKind
+from bridge.core.retry import RetryPolicy
+from bridge.core.rules import RuleSet
+from bridge.core.tracker import TrackerAdapter
+from bridge.store import db
+
+AdapterFactory = Callable[[str, TrackerConfig], TrackerAdapter]
+
+
+def build_adapter(name: str, tracker: TrackerConfig) -> TrackerAdapter:
+    """The production adapter for a configured tracker (SDKs imported only here)."""
+    token = tracker.token.get_secret_value() if tracker.token else None
+    if tracker.kind is TrackerKind.GITHUB:
+        from adapters.github.adapter import GitHubAdapter
+
+        return GitHubAdapter.connect(
+            tracker.api_url(), token=token, name=name, bot_login=tracker.bot_login
+        )
+    from adapters.gitlab.adapter import GitLabAdapter
+
+    oauth = tracker.token_kind == "oauth"
+    return GitLabAdapter(
+        tracker.api_url(),
+        private_token=None if oauth else token,
+        oauth_token=token if oauth else None,
+        name=name,
+        username=tracker.bot_login,
+    )
+
+
+@dataclass
+class Runtime:
+    config: BridgeConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Callable[[], float] = time.time
+    adapter_factory: AdapterFactory = build_adapter
+    _adapters: dict[str, TrackerAdapter] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_config(cls, config: BridgeConfig, *, migrate: bool = True,
+                    **kwargs: object) -> Runtime:
+        engine = db.make_engine(config.database_url)
+        if migrate:
+            db.migrate(engine)
+        return cls(config, engine, db.session_factory(engine), **kwargs)  # type: ignore[arg-type]
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    @property
+    def actor_id(self) -> str:
+        return f"{self.config.actor.base_url}/actors/{self.config.actor.name}"
+
+    @property
+    def policy(self) -> RetryPolicy:
+        r = self.config.delivery.retry
+        return RetryPolicy(base=r.base, factor=r.factor, cap=r.cap, max_attempts=r.max_attempts)
+
+    def adapter(self, name: str) -> TrackerAdapter:
+        """The adapter for a configured tracker name, built on first use."""
+        with self._lock:
+            if name not in self._adapters:
+                tracker = self.config.trackers.get(name)
+                if tracker is None:
+                    raise ConfigurationError(f"no tracker named {name!r} is configured")
+                self._adapters[name] = self.adapter_factory(name, tracker)
+            return self._adapters[name]
+
+    def rules(self, tracker: str) -> RuleSet:
+        cfg = self.config.trackers.get(tracker)
+        return RuleSet.from_config(
+            self.config.rules.labels,
+            close_policy=self.config.rules.close_policy,
+            bot_login=cfg.bot_login if cfg else None,
+        )

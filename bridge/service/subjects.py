@@ -1,0 +1,140 @@
+"""The protocol state of a subject (a report, or the case it belongs to) in the store.
+
+Conventions shared by the outbound rules path and inbound mirroring:
+
+* a **subject** is a report id (before a case exists) or a case id; its state row is the
+  ``cases`` row keyed by the subject id, with ``data``:
+  ``kind`` (``report``/``case``), ``offer_id`` (the stored Offer activity), ``invite_id``
+  (the pending embargo Invite), ``proposed_end`` (epoch seconds), ``finder`` (actor id),
+  ``reports`` (report ids of a case), ``case_id`` (the case a report was added to);
+* our RM state is the ``participants`` row (subject, our actor id);
+* an issue's open/closed state is the object ``issue:<ref>`` (type ``TrackerIssue``);
+* an issue linked to a case and to that case's report speaks for the **case**.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bridge.core.rules import CaseView
+from bridge.core.states.cs import CaseState
+from bridge.core.states.em import EM, Embargo
+from bridge.core.states.rm import RM
+from bridge.core.vocab.activities import Invite, Offer
+from bridge.core.vocab.objects import VulnerabilityCase
+from bridge.service.render import RenderContext, load_activity
+from bridge.store import links, peers, state
+
+
+def _ts(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def subjects_for_ref(session: Session, ref: str) -> list[str]:
+    """The subjects an issue speaks for: its cases, or else its reports (deduplicated)."""
+    found = list(dict.fromkeys(link.subject for link in links.links_for_ref(session, ref)))
+    cases = []
+    for subject in found:
+        record = state.get_case(session, subject)
+        if record is not None and record.data.get("kind") == "case":
+            cases.append(subject)
+    if cases:
+        return cases
+    out = []
+    for subject in found:
+        record = state.get_case(session, subject)
+        case_id = record.data.get("case_id") if record else None
+        out.append(str(case_id) if case_id else subject)
+    return list(dict.fromkeys(out))
+
+
+def case_data(session: Session, subject: str) -> dict[str, Any]:
+    record = state.get_case(session, subject)
+    return dict(record.data) if record else {}
+
+
+def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseView:
+    record = state.get_case(session, subject)
+    me = state.get_participant(session, subject, our_actor)
+    rm = RM(me.rm_state) if me else RM.RECEIVED
+    if record is None:
+        return CaseView(subject, rm)
+    em = EM(record.em_state)
+    end = _ts(record.embargo_end)
+    proposed = _ts(record.data.get("proposed_end"))
+    embargo = Embargo(
+        em,
+        end if em in (EM.ACTIVE, EM.REVISE, EM.EXITED) else None,
+        proposed if em in (EM.PROPOSED, EM.REVISE) else None,
+    )
+    others = 0
+    for link in links.links_for_subject(session, subject):
+        if link.ref != ref and issue_state(session, link.ref) == "open":
+            others += 1
+    return CaseView(subject, rm, embargo, CaseState.from_string(record.cs_state), others)
+
+
+def save_view(session: Session, view: CaseView, our_actor: str, now: float,
+              data: dict[str, Any] | None = None) -> None:
+    """Store the subject's state after a decision (creating the rows when missing)."""
+    current = case_data(session, view.subject) if data is None else data
+    proposed = view.embargo.proposed_end_time
+    current["proposed_end"] = proposed.timestamp() if proposed else None
+    end = view.embargo.end_time
+    state.put_case(
+        session, view.subject, em_state=view.embargo.state.value, cs_state=str(view.cs),
+        embargo_end=end.timestamp() if end else None, data=current, now=now,
+    )
+    me = state.get_participant(session, view.subject, our_actor)
+    state.put_participant(
+        session, view.subject, our_actor, rm_state=view.rm.value,
+        em_consent=me.em_consent if me else None, roles=me.roles if me else ["vendor"], now=now,
+    )
+
+
+def issue_state(session: Session, ref: str) -> str:
+    record = state.get_object(session, f"issue:{ref}")
+    return str(record.data.get("state", "open")) if record else "open"
+
+
+def set_issue_state(session: Session, ref: str, value: str, now: float) -> None:
+    state.put_object(session, f"issue:{ref}", "TrackerIssue", {"state": value}, now)
+
+
+def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
+                   published: datetime) -> RenderContext:
+    data = case_data(session, view.subject)
+
+    def stored(key: str) -> dict[str, Any] | None:
+        object_id = data.get(key)
+        record = state.get_object(session, str(object_id)) if object_id else None
+        return record.data if record else None
+
+    case_doc = stored("case_object_id") if data.get("kind") == "case" else None
+    case = load_activity(case_doc, VulnerabilityCase) if case_doc else None
+    if case is None and data.get("kind") == "case":
+        case = VulnerabilityCase(id=view.subject)
+    return RenderContext(
+        actor=our_actor, subject=view.subject, published=published, seed=seed, case=case,
+        offer=load_activity(stored("offer_id"), Offer),
+        invite=load_activity(stored("invite_id"), Invite),
+        rm_state=view.rm.value, em_state=view.embargo.state.value, pxa_state=view.cs.pxa.value,
+    )
+
+
+def recipients(session: Session, subject: str, our_actor: str) -> list[tuple[str, str]]:
+    """Every participant of the subject but us, with their inbox (cached, or ``{id}/inbox/``)."""
+    actors = {p.actor for p in state.participants_for_case(session, subject)}
+    finder = case_data(session, subject).get("finder")
+    if finder:
+        actors.add(str(finder))
+    actors.discard(our_actor)
+    out = []
+    for actor in sorted(actors):
+        peer = peers.get_peer(session, actor)
+        inbox = peer.inbox_url if peer and peer.inbox_url else actor.rstrip("/") + "/inbox/"
+        out.append((actor, inbox))
+    return out

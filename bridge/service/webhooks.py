@@ -1,0 +1,86 @@
+"""``POST /webhooks/{tracker}``: verify, parse, deduplicate, persist, answer 202.
+
+The route only reads the (capped) body, calls the adapter's pure parser and maps errors to
+status codes. What is stored is the normalised result (the events), so the worker never needs
+the webhook secret again. Unhandled kinds get 202 "ignored": GitLab disables hooks that keep
+getting 4xx; only a bad signature or token is a 401.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.config.schema import TrackerConfig
+from bridge.core.errors import NotFound, TransientError
+from bridge.core.events import EventKind, WebhookResult
+from bridge.core.refs import TrackerKind
+from bridge.service import metrics
+from bridge.service.http import read_body, require_json_media_type
+from bridge.service.runtime import Runtime
+from bridge.store import audit, db, inbound
+
+router = APIRouter()
+
+NOISE = frozenset({EventKind.PING, EventKind.INSTALLATION})
+
+
+def verify_and_parse(
+    name: str, tracker: TrackerConfig, headers: dict[str, str], body: bytes, now: float
+) -> WebhookResult:
+    secrets = [s.get_secret_value() for s in tracker.webhook_secrets]
+    if tracker.kind is TrackerKind.GITHUB:
+        from adapters.github.webhooks import parse_webhook as parse_github
+
+        hosts = (tracker.web_host,) if tracker.web_host else ("github.com",)
+        return parse_github(headers, body, secrets, tracker=name, web_hosts=hosts)
+    from adapters.gitlab.webhooks import parse_webhook as parse_gitlab
+
+    keys = [k.get_secret_value() for k in tracker.signing_keys]
+    return parse_gitlab(headers, body, tokens=secrets, signing_keys=keys, now=now, tracker=name)
+
+
+def _store(rt: Runtime, source: str, key: str, envelope: bytes, headers: dict[str, str],
+           result: WebhookResult) -> inbound.AcceptResult:
+    now = rt.clock()
+    try:
+        with db.transaction(rt.sessions) as session:
+            accepted = inbound.accept(session, source, key, envelope, headers, now)
+            if not accepted.duplicate:
+                audit.append(session, "webhook.accepted", key, {
+                    "source": source, "event": result.event_name,
+                    "events": [e.kind.value for e in result.events],
+                }, now)
+            return accepted
+    except SQLAlchemyError as exc:
+        raise TransientError("the store is unavailable") from exc
+
+
+@router.post("/webhooks/{tracker}", status_code=202)
+async def receive_webhook(tracker: str, request: Request) -> JSONResponse:
+    rt: Runtime = request.app.state.runtime
+    config = rt.config.trackers.get(tracker)
+    if config is None:
+        raise NotFound(f"no tracker named {tracker[:40]!r} is configured")
+    require_json_media_type(request)
+    body = await read_body(request, rt.config.limits.max_body_bytes)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    result = verify_and_parse(tracker, config, headers, body, rt.clock())
+    if result.ignored or all(e.kind in NOISE for e in result.events):
+        reason = result.ignored or "nothing to do"
+        metrics.WEBHOOKS.labels(tracker=tracker, outcome="ignored").inc()
+        return JSONResponse({"status": "ignored", "reason": reason}, status_code=202)
+    key = result.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+    envelope = result.model_dump_json().encode()
+    accepted = await run_in_threadpool(
+        _store, rt, f"webhook:{tracker}", key, envelope, headers, result
+    )
+    outcome = "duplicate" if accepted.duplicate else "accepted"
+    metrics.WEBHOOKS.labels(tracker=tracker, outcome=outcome).inc()
+    payload: dict[str, Any] = {"status": outcome, "id": accepted.id}
+    return JSONResponse(payload, status_code=202)
