@@ -1,0 +1,142 @@
+"""Repository security advisory operations (drafts are where report content lands).
+
+GitHub advisories have no labels and no comments: labels live in a bridge-managed section of
+the description and "comments" are notes appended to another one (``advisory_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import islice
+from typing import Any
+
+from github.RepositoryAdvisory import RepositoryAdvisory
+
+from adapters.github import advisory_text
+from adapters.github.errors import ADVISORY_PERMISSION
+from adapters.github.payload import norm_ghsa
+from adapters.github.session import Session
+from bridge.core.errors import AmbiguousWrite
+from bridge.core.labels import resolve_labels
+from bridge.core.markers import tokens_in
+
+PRIVATE_STATES = frozenset({"draft", "triage"})
+"""Advisory states not visible to the public."""
+
+
+def _what(project: str, ghsa: str | None = None) -> str:
+    return f"advisory {project}@{ghsa}" if ghsa else f"advisories of {project}"
+
+
+def get(s: Session, project: str, ghsa: str) -> RepositoryAdvisory:
+    """The advisory, fetched now."""
+
+    def fetch() -> RepositoryAdvisory:
+        adv = s.repo(project).get_repository_advisory(ghsa)
+        _ = adv.state  # make sure it is loaded inside the boundary
+        return adv
+
+    return s.call(f"read {_what(project, ghsa)}", fetch, permission=ADVISORY_PERMISSION)
+
+
+def state(s: Session, project: str, ghsa: str) -> str:
+    return str(get(s, project, ghsa).state)
+
+
+def find_marked(s: Session, project: str, token: str) -> str | None:
+    """The GHSA id of the advisory whose description carries marker ``token``, if any."""
+
+    def scan() -> str | None:
+        for adv in islice(s.repo(project).get_repository_advisories(), s.scan_limit):
+            if token in tokens_in(adv.description):
+                return norm_ghsa(str(adv.ghsa_id))
+        return None
+
+    return s.call(
+        f"list {_what(project)}",
+        scan,
+        permission=ADVISORY_PERMISSION,
+        missing_means_permission=True,
+    )
+
+
+def create_draft(
+    s: Session,
+    project: str,
+    summary: str,
+    description: str,
+    token: str,
+    *,
+    ecosystem: str,
+    severity: str | None,
+    labels: Sequence[str] = (),
+) -> str:
+    """Create a draft advisory; after an ambiguous failure look once for the marker."""
+    label_set = resolve_labels(set(), set(labels), set())[0]
+    body: dict[str, Any] = {
+        "summary": summary[:1024],
+        "description": advisory_text.write_labels(description, label_set),
+        "vulnerabilities": [{"package": {"ecosystem": ecosystem, "name": project.split("/")[1]}}],
+    }
+    if severity:
+        body["severity"] = severity
+
+    def post() -> str:
+        _, data = s.gh.requester.requestJsonAndCheck(
+            "POST", f"/repos/{project}/security-advisories", input=body
+        )
+        return norm_ghsa(str(data["ghsa_id"]))
+
+    try:
+        return s.call(
+            f"create a draft advisory in {project}",
+            post,
+            create=True,
+            permission=ADVISORY_PERMISSION,
+            missing_means_permission=True,
+        )
+    except AmbiguousWrite:
+        found = find_marked(s, project, token)
+        if found is None:
+            raise
+        return found
+
+
+def _edit(s: Session, adv: RepositoryAdvisory, what: str, **changes: Any) -> None:
+    s.call(what, lambda: adv.edit(**changes), permission=ADVISORY_PERMISSION)
+
+
+def set_labels(
+    s: Session, project: str, ghsa: str, add: Sequence[str], remove: Sequence[str]
+) -> None:
+    adv = get(s, project, ghsa)
+    current = advisory_text.read_labels(adv.description)
+    to_add, to_remove = resolve_labels(current, set(add), set(remove))
+    if not to_add and not to_remove:
+        return
+    text = advisory_text.write_labels(adv.description, (current - to_remove) | to_add)
+    _edit(s, adv, f"set labels on {_what(project, ghsa)}", description=text)
+
+
+def add_note(s: Session, project: str, ghsa: str, body: str, marker_id: str | None) -> None:
+    adv = get(s, project, ghsa)
+    if marker_id and advisory_text.has_note(adv.description, marker_id):
+        return
+    text = advisory_text.append_note(adv.description, body, marker_id)
+    _edit(s, adv, f"add a note to {_what(project, ghsa)}", description=text)
+
+
+def set_state(s: Session, project: str, ghsa: str, new_state: str) -> None:
+    adv = get(s, project, ghsa)
+    if adv.state == new_state:
+        return
+    _edit(s, adv, f"set {_what(project, ghsa)} {new_state}", state=new_state)
+
+
+def request_cve(s: Session, project: str, ghsa: str) -> None:
+    adv = get(s, project, ghsa)
+    s.call(
+        f"request a CVE for {_what(project, ghsa)}",
+        adv.request_cve,
+        permission=ADVISORY_PERMISSION,
+    )
