@@ -1,0 +1,69 @@
+"""End to end: a person's triage in (fake) GitHub → signed webhook → the bridge → the right
+activity delivered to a reference-like inbox; the bridge's own changes echo back and cause
+nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.service.bridge_env import bridge_env
+from tests.support.servers import wait_for
+
+
+def test_label_webhook_delivers_validate_to_the_finder(tmp_path: Path) -> None:
+    with bridge_env(tmp_path) as env:
+        report_id, ref = env.seed_report(content="CANARY-1 heap overflow in parse()")
+        env.human_label(ref, "vultron:valid")
+        assert wait_for(lambda: len(env.receiver.received) == 1)
+        rv = env.receiver.received[0]
+        assert rv["type"] == "Accept"
+        assert rv["actor"] == env.rt.actor_id
+        assert rv["object"]["type"] == "Offer"
+        assert rv["object"]["object"]["id"] == report_id
+        signed = env.receiver.headers[0]
+        assert "signature" in signed and "digest" in signed
+
+
+def test_commands_and_the_echoes_of_the_bridges_own_writes(tmp_path: Path) -> None:
+    with bridge_env(tmp_path) as env:
+        _, ref = env.seed_report()
+        env.human_comment(ref, "/vultron validate")
+        assert wait_for(lambda: len(env.receiver.received) == 1)
+        env.human_comment(ref, "Looks real.\n/vultron engage")
+        assert wait_for(lambda: len(env.receiver.received) == 2)
+        # the bridge set vultron:valid then vultron:accepted through the API; the fake sent
+        # those changes back as webhooks (sender: the bridge's bot): they must cause nothing
+        labels = env.gh.fake.repos[ref.project].issues[ref.number].labels  # type: ignore[index]
+        assert wait_for(lambda: "vultron:accepted" in labels and "vultron:valid" not in labels)
+        assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
+        echoes = [w for w in env.gh.fake.hooks.sent if w.payload.get("sender", {}).get("login")
+                  == "vultron-bot"]
+        assert echoes, "the fake should have echoed the bridge's label writes"
+        assert [a["type"] for a in env.receiver.received] == ["Accept", "Join"]
+        assert env.outbox_count() == 2
+
+
+def test_refused_transition_sends_nothing_and_comments(tmp_path: Path) -> None:
+    with bridge_env(tmp_path) as env:
+        _, ref = env.seed_report()
+        env.human_label(ref, "vultron:fix-deployed")
+        issue = env.gh.fake.repos[ref.project].issues[ref.number]  # type: ignore[index]
+        assert wait_for(lambda: any("nothing was sent" in c.body for c in issue.comments))
+        assert wait_for(lambda: "vultron:fix-deployed" not in issue.labels)
+        assert env.receiver.received == [] and env.outbox_count() == 0
+
+
+def test_duplicate_webhook_delivery_is_one_effect(tmp_path: Path) -> None:
+    with bridge_env(tmp_path) as env:
+        _, ref = env.seed_report()
+        env.human_label(ref, "vultron:valid")
+        first = env.gh.fake.hooks.sent[-1]
+        import httpx
+
+        for _ in range(5):
+            answer = httpx.post(f"{env.bridge_url}/webhooks/github", content=first.body,
+                                headers=first.headers)
+            assert answer.status_code == 202 and answer.json()["status"] == "duplicate"
+        assert wait_for(lambda: len(env.receiver.received) == 1)
+        assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
+        assert env.outbox_count() == 1
