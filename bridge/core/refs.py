@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import total_ordering
 from urllib.parse import urlsplit
 
 from bridge.core.errors import InputError
@@ -39,13 +40,17 @@ ACCEPTED_FORMS = (
     "or the web URL of an issue or advisory"
 )
 
-_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-_GH_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_GL_SEGMENT = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}$")
-_GHSA = re.compile(r"^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$", re.IGNORECASE)
+# Patterns are applied with ``fullmatch`` (``$`` would accept a trailing newline) and are
+# ASCII-only (``str.isdigit`` accepts "²" and "١", which ``int`` then refuses or re-spells).
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_GH_SEGMENT = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_GL_SEGMENT = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}")
+_GHSA = re.compile(r"GHSA(-[23456789cfghjmpqrvwx]{4}){3}", re.IGNORECASE)
+_NUMBER = re.compile(r"[1-9][0-9]{0,11}")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class TrackerRef:
     """A reference to one issue or advisory in one tracker."""
 
@@ -67,6 +72,18 @@ class TrackerRef:
             return f"{self.tracker}:{self.project}@{self.ghsa}"
         return f"{self.tracker}:{self.project}#{self.number}"
 
+    def sort_key(self) -> tuple[str, str, int, str]:
+        """Tracker, project, then issues by number before advisories by GHSA id."""
+        return (self.tracker, self.project, -1 if self.number is None else self.number,
+                self.ghsa or "")
+
+    def __lt__(self, other: object) -> bool:
+        # Not dataclass(order=True): comparing an issue's number with an advisory's None
+        # would raise TypeError when sorting a project's issues and advisories together.
+        if not isinstance(other, TrackerRef):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
+
 
 DEFAULT_TRACKERS: Mapping[str, TrackerKind] = {
     "github": TrackerKind.GITHUB,
@@ -83,15 +100,15 @@ def _bad(text: str, why: str) -> InputError:
 def _check_project(text: str, kind: TrackerKind, project: str) -> str:
     parts = project.split("/")
     if kind is TrackerKind.GITHUB:
-        if len(parts) != 2 or not all(_GH_SEGMENT.match(p) for p in parts):
+        if len(parts) != 2 or not all(_GH_SEGMENT.fullmatch(p) for p in parts):
             raise _bad(text, "a GitHub project is OWNER/REPO")
-    elif len(parts) < 2 or not all(_GL_SEGMENT.match(p) for p in parts):
+    elif len(parts) < 2 or not all(_GL_SEGMENT.fullmatch(p) for p in parts):
         raise _bad(text, "a GitLab project is GROUP[/SUBGROUP...]/PROJECT")
     return project
 
 
 def _number(text: str, raw: str) -> int:
-    if not raw.isdigit() or raw.startswith("0") or len(raw) > 12:
+    if not _NUMBER.fullmatch(raw):
         raise _bad(text, "the issue number must be a positive whole number")
     return int(raw)
 
@@ -111,7 +128,7 @@ def parse_ref(
     if text.startswith(("https://", "http://")):
         return _parse_url(text, trackers, hosts)
     name, sep, rest = text.partition(":")
-    if not sep or not _NAME.match(name):
+    if not sep or not _NAME.fullmatch(name):
         raise _bad(text, "it does not start with a tracker name and a colon")
     kind = trackers.get(name)
     if kind is None:
@@ -120,7 +137,7 @@ def parse_ref(
         project, _, ghsa = rest.rpartition("@")
         if kind is not TrackerKind.GITHUB:
             raise _bad(text, "advisories (@GHSA-...) exist only on GitHub trackers")
-        if not _GHSA.match(ghsa):
+        if not _GHSA.fullmatch(ghsa):
             raise _bad(text, "an advisory id looks like GHSA-xxxx-xxxx-xxxx")
         return TrackerRef(name, _check_project(text, kind, project), None, _norm_ghsa(ghsa))
     project, sep, num = rest.rpartition("#")
@@ -147,9 +164,10 @@ def _parse_url(
         if len(segs) == 4 and segs[2] in ("issues", "pull"):
             project = "/".join(segs[:2])
             return TrackerRef(name, _check_project(text, kind, project), _number(text, segs[3]))
-        if len(segs) == 5 and segs[2:4] == ["security", "advisories"] and _GHSA.match(segs[4]):
-            project = "/".join(segs[:2])
-            return TrackerRef(name, _check_project(text, kind, project), None, _norm_ghsa(segs[4]))
+        advisory = len(segs) == 5 and segs[2:4] == ["security", "advisories"]
+        if advisory and _GHSA.fullmatch(segs[4]):
+            project = _check_project(text, kind, "/".join(segs[:2]))
+            return TrackerRef(name, project, None, _norm_ghsa(segs[4]))
         raise _bad(text, "not the URL of a GitHub issue, pull request or advisory")
     if "-" in segs:
         i = segs.index("-")

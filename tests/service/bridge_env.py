@@ -132,7 +132,8 @@ CONFIG = """
 actor: {{name: vendor, base_url: "{bridge}"}}
 database_url: "sqlite:///{db}"
 trackers:
-  github: {{kind: github, url: "{github}", token: t, webhook_secrets: ["{secret}"], bot_login: {bot}}}
+  github:
+    {{kind: github, url: "{github}", token: t, webhook_secrets: ["{secret}"], bot_login: {bot}}}
 destinations:
   default: {{tracker: github, project: {repo}, mode: private_issue}}
 delivery: {{allow_loopback: true, timeout_seconds: 3, retry: {{base: 0.05, cap: 0.5}}}}
