@@ -3,10 +3,8 @@ and the adapter from outbox rows to what the sender posts."""
 
 from __future__ import annotations
 
-import json
 import random
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.delivery import worker
@@ -33,12 +31,6 @@ def actor_key(rt: Runtime) -> PrivateKey:
     return load_or_generate(base.with_name(base.name + ".actor-key.pem"))
 
 
-@dataclass(frozen=True)
-class _Posting:
-    inbox: str
-    body: bytes
-
-
 def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
     allow = AllowPolicy.build(
         allow_loopback=rt.config.delivery.allow_loopback,
@@ -51,8 +43,7 @@ def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
     )
 
     def send(item: OutboxItem) -> DeliveryOutcome:
-        body = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False).encode()
-        return sender.send(_Posting(item.inbox_url, body))
+        return sender.send(item)
 
     return send
 
