@@ -1,0 +1,253 @@
+"""Vultron enumerations, spelled as the reference server spells them today.
+
+The OpenAPI document of the reference implementation (``components.schemas`` RM, EM, PEC,
+CVDRole, CS_vfd, CS_pxa) is the authority for the current spelling. ``coerce_*`` functions
+read every spelling seen in the wild (legacy long names, single letters, upper-case roles,
+``["V", "f", "d"]`` arrays) and return the current member plus a warning when the input was
+not in the current form. They never put the raw input into an error message.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from bridge.core.errors import InputError
+
+
+class RM(StrEnum):
+    """Report management states."""
+
+    START = "START"
+    RECEIVED = "RECEIVED"
+    INVALID = "INVALID"
+    VALID = "VALID"
+    DEFERRED = "DEFERRED"
+    ACCEPTED = "ACCEPTED"
+    CLOSED = "CLOSED"
+
+
+class EM(StrEnum):
+    """Embargo management states."""
+
+    NONE = "NONE"
+    PROPOSED = "PROPOSED"
+    ACTIVE = "ACTIVE"
+    REVISE = "REVISE"
+    EXITED = "EXITED"
+
+
+class PEC(StrEnum):
+    """Participant embargo consent states."""
+
+    NO_EMBARGO = "NO_EMBARGO"
+    INVITED = "INVITED"
+    SIGNATORY = "SIGNATORY"
+    DECLINED = "DECLINED"
+    LAPSED = "LAPSED"
+
+
+class CVDRole(StrEnum):
+    """CVD roles (lower-case on the wire)."""
+
+    FINDER = "finder"
+    REPORTER = "reporter"
+    VENDOR = "vendor"
+    DEPLOYER = "deployer"
+    COORDINATOR = "coordinator"
+    OBSERVER = "observer"
+    CASE_OWNER = "case_owner"
+    CASE_MANAGER = "case_manager"
+    CVE_NUMBERING_AUTHORITY = "cve_numbering_authority"
+
+
+class VFD(StrEnum):
+    """Vendor fix path: Vendor aware, Fix ready, fix Deployed (upper case = true)."""
+
+    vfd = "vfd"
+    Vfd = "Vfd"
+    VFd = "VFd"
+    VFD = "VFD"
+
+    @property
+    def vendor_aware(self) -> bool:
+        return self.value[0] == "V"
+
+    @property
+    def fix_ready(self) -> bool:
+        return self.value[1] == "F"
+
+    @property
+    def fix_deployed(self) -> bool:
+        return self.value[2] == "D"
+
+
+class PXA(StrEnum):
+    """Public state: Public aware, eXploit public, Attacks observed (upper case = true)."""
+
+    pxa = "pxa"
+    Pxa = "Pxa"
+    pXa = "pXa"
+    PXa = "PXa"
+    pxA = "pxA"
+    PxA = "PxA"
+    pXA = "pXA"
+    PXA = "PXA"
+
+    @property
+    def public_aware(self) -> bool:
+        return self.value[0] == "P"
+
+    @property
+    def exploit_public(self) -> bool:
+        return self.value[1] == "X"
+
+    @property
+    def attacks_observed(self) -> bool:
+        return self.value[2] == "A"
+
+
+_RM_LETTERS = {"S": RM.START, "R": RM.RECEIVED, "I": RM.INVALID, "V": RM.VALID,
+               "D": RM.DEFERRED, "A": RM.ACCEPTED, "C": RM.CLOSED}
+_EM_LETTERS = {"N": EM.NONE, "P": EM.PROPOSED, "A": EM.ACTIVE, "R": EM.REVISE, "X": EM.EXITED,
+               "NO_EMBARGO": EM.NONE}
+_LEGACY_ROLES = {"OTHER": CVDRole.OBSERVER}
+_SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+Coerced = tuple[StrEnum, str | None]
+
+
+def safe_name(value: object) -> str:
+    """A short identifier from the input, or a placeholder when it is not one (never echo)."""
+    if isinstance(value, str) and _SAFE_NAME.match(value):
+        return value
+    return "<unrecognised value>"
+
+
+def _bad(field: str, kind: str) -> InputError:
+    return InputError(f"{field}: not a known {kind} value")
+
+
+def coerce_rm(value: object, field: str = "rmState") -> tuple[RM, str | None]:
+    if not isinstance(value, str):
+        raise _bad(field, "RM state")
+    if value in RM.__members__:
+        return RM(value), None
+    if value.startswith("REPORT_MANAGEMENT_") and value[18:] in RM.__members__:
+        return RM(value[18:]), (f"{field}: legacy enum {safe_name(value)}: emit '{value[18:]}' "
+                                "(the reference server still reads the long name)")
+    if value in _RM_LETTERS:
+        member = _RM_LETTERS[value]
+        return member, f"{field}: one-letter RM state: emit '{member.value}'"
+    raise _bad(field, "RM state")
+
+
+def coerce_em(value: object, field: str = "emState") -> tuple[EM, str | None]:
+    if not isinstance(value, str):
+        raise _bad(field, "EM state")
+    if value in EM.__members__:
+        return EM(value), None
+    if value.startswith("EMBARGO_MANAGEMENT_"):
+        tail = value[len("EMBARGO_MANAGEMENT_"):]
+        if tail in EM.__members__:
+            return EM(tail), (f"{field}: legacy enum {safe_name(value)}: emit '{tail}' "
+                              "(the reference server still reads the long name)")
+    if value in _EM_LETTERS:
+        member = _EM_LETTERS[value]
+        return member, f"{field}: alternative EM spelling {safe_name(value)}: emit '{member.value}'"
+    raise _bad(field, "EM state")
+
+
+def coerce_pec(value: object, field: str = "emConsentState") -> tuple[PEC, str | None]:
+    if isinstance(value, str) and value.upper() in PEC.__members__:
+        member = PEC(value.upper())
+        note = None if value == member.value else f"{field}: emit '{member.value}'"
+        return member, note
+    raise _bad(field, "embargo consent")
+
+
+def coerce_role(value: object, field: str = "caseRoles") -> tuple[CVDRole, str | None]:
+    if not isinstance(value, str):
+        raise _bad(field, "CVD role")
+    if value in CVDRole._value2member_map_:
+        return CVDRole(value), None
+    upper = value.upper()
+    if upper.startswith("CVD_ROLE_"):
+        bare = upper[len("CVD_ROLE_"):]
+        member = _role_from_name(bare, field)
+        return member, (f"{field}: legacy enum {safe_name(value)}: the reference server "
+                        f"refuses it; emit '{member.value}'")
+    if upper in _LEGACY_ROLES:
+        member = _LEGACY_ROLES[upper]
+        return member, f"{field}: role {safe_name(value)} was renamed: emit '{member.value}'"
+    # Upper-case member names (VENDOR, CASE_OWNER) are what the server itself writes in
+    # ParticipantStatus.cvdRole, so they are read silently.
+    return _role_from_name(upper, field), None
+
+
+def _role_from_name(name: str, field: str) -> CVDRole:
+    if name in CVDRole.__members__:
+        return CVDRole[name]
+    if name in _LEGACY_ROLES:
+        return _LEGACY_ROLES[name]
+    raise _bad(field, "CVD role")
+
+
+_VFD_WORDS = {
+    "VENDOR_AWARE": (0, True), "VENDOR_UNAWARE": (0, False),
+    "FIX_READY": (1, True), "NO_FIX": (1, False),
+    "FIX_DEPLOYED": (2, True), "NOT_DEPLOYED": (2, False),
+}
+_PXA_WORDS = {
+    "PUBLIC_AWARE": (0, True), "PUBLIC_UNAWARE": (0, False),
+    "EXPLOIT": (1, True), "NO_EXPLOIT": (1, False),
+    "ATTACKS": (2, True), "NO_ATTACKS": (2, False),
+}
+
+
+def _letters_from_long(value: str, words: dict[str, tuple[int, bool]], letters: str) -> str | None:
+    parts = value[3:].split("__") if value.startswith("CS_") else []
+    if len(parts) != 3:
+        return None
+    flags: dict[int, bool] = {}
+    for part in parts:
+        if part not in words:
+            return None
+        pos, flag = words[part]
+        flags[pos] = flag
+    if sorted(flags) != [0, 1, 2]:
+        return None
+    return "".join(letters[i].upper() if flags[i] else letters[i] for i in range(3))
+
+
+def _coerce_letters(
+    value: object, field: str, kind: str, letters: str,
+    words: dict[str, tuple[int, bool]], members: dict[str, StrEnum],
+) -> tuple[str, str | None]:
+    if isinstance(value, list) and len(value) == 3 and all(isinstance(x, str) for x in value):
+        value = "".join(value)  # the OpenAPI schema's array form, e.g. ["V", "f", "d"]
+    if not isinstance(value, str):
+        raise _bad(field, f"CS {kind}")
+    if value in members:
+        return value, None
+    if value.startswith(f"CS_{kind}."):  # enum repr such as "CS_pxa.Pxa"
+        tail = value[len(kind) + 4:]
+        if tail in members:
+            return tail, f"{field}: enum repr {safe_name(tail)}: emit '{tail}'"
+    short = _letters_from_long(value, words, letters)
+    if short is not None and short in members:
+        return short, (f"{field}: legacy enum {safe_name(value)}: the reference server refuses it; "
+                       f"emit '{short}'")
+    raise _bad(field, f"CS {kind}")
+
+
+def coerce_vfd(value: object, field: str = "vfdState") -> tuple[VFD, str | None]:
+    letters, note = _coerce_letters(value, field, "vfd", "vfd", _VFD_WORDS,
+                                    dict(VFD._value2member_map_))
+    return VFD(letters), note
+
+
+def coerce_pxa(value: object, field: str = "pxaState") -> tuple[PXA, str | None]:
+    letters, note = _coerce_letters(value, field, "pxa", "pxa", _PXA_WORDS,
+                                    dict(PXA._value2member_map_))
+    return PXA(letters), note
