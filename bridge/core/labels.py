@@ -7,6 +7,7 @@ use with the colour and description given here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PREFIX = "vultron:"
@@ -58,12 +59,16 @@ def exclusive_with(name: str) -> tuple[str, ...]:
     return tuple(s.name for s in LABELS if s.group == group and s.name != name)
 
 
-def resolve_labels(current: set[str], add: set[str], remove: set[str]) -> tuple[set[str], set[str]]:
+def resolve_labels(
+    current: set[str], add: Iterable[str], remove: Iterable[str]
+) -> tuple[set[str], set[str]]:
     """The labels to add and remove so that ``add`` holds and groups stay exclusive.
 
+    ``add`` is applied in order: of two labels of one exclusive group, the later wins.
     Returns ``(to_add, to_remove)`` relative to ``current``; both are minimal.
     """
-    target = (current - remove) | add
+    target = set(current) - set(remove)
     for name in add:
         target -= set(exclusive_with(name))
+        target.add(name)
     return target - current, current - target

@@ -1,0 +1,167 @@
+"""Engines, sessions and migrations for the durable store.
+
+SQLite is the default (``sqlite:///vultron-bridge.db``); PostgreSQL is selected by URL
+(``postgresql+psycopg://user@host/db``). On SQLite every connection runs with WAL,
+``synchronous=FULL`` (a 2xx means the row is on disk), a busy timeout and foreign keys, and
+every transaction opened by a writer session starts with ``BEGIN IMMEDIATE`` so concurrent
+writers queue for the write lock instead of failing with "database is locked" half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.core.errors import ConfigurationError
+
+DEFAULT_URL = "sqlite:///vultron-bridge.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for the write lock before giving up."""
+
+_READONLY = "vultron_bridge_readonly"
+_MIGRATION_LOCK = 0x76627269  # "vbri": the advisory lock key that serialises migrations
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def is_sqlite(bind: Engine | Connection | Session) -> bool:
+    """Whether ``bind`` talks to SQLite (else PostgreSQL)."""
+    return _dialect_name(bind) == "sqlite"
+
+
+def _dialect_name(bind: Engine | Connection | Session) -> str:
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (SQLite or PostgreSQL via psycopg 3), configured for the store.
+
+    Raises ConfigurationError for a malformed URL or an unsupported database.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError("database_url is not a valid database URL") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise ConfigurationError(
+                "PostgreSQL URLs must use the psycopg 3 driver: postgresql+psycopg://..."
+            )
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    raise ConfigurationError(
+        f"unsupported database {backend!r}: use sqlite:///PATH or postgresql+psycopg://..."
+    )
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module: SQLAlchemy's "begin"
+        # event below emits BEGIN itself, so it can be BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        readonly = conn.get_execution_options().get(_READONLY, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
+    """A session factory bound to ``engine``.
+
+    Writer sessions (the default) take SQLite's write lock when their transaction begins.
+    ``readonly=True`` sessions begin deferred so that readers never wait for writers; use
+    them only for sessions that do not write. On PostgreSQL the flag changes nothing.
+    """
+    bind = engine.execution_options(**{_READONLY: True}) if readonly else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """``with transaction(factory) as session:`` — commit on success, roll back on error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def migrate(url_or_engine: str | Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (default: the latest).
+
+    Safe to call from several processes at once on PostgreSQL: they queue on an advisory
+    lock, and the later ones find nothing to do. Alembic is configured in code, so no
+    ``alembic.ini`` is needed at run time.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.begin() as conn:
+            if not is_sqlite(conn):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()
+
+
+def current_revision(bind: Engine | Connection) -> str | None:
+    """The Alembic revision the database is at, None when it was never migrated."""
+    from alembic.migration import MigrationContext
+
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    return MigrationContext.configure(bind).get_current_revision()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///PATH`` URL names, None for other URLs and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def insert_for(session: Session, table: Any) -> Any:
+    """A dialect-specific INSERT for ``table`` offering ``on_conflict_do_nothing/update``.
+
+    Both SQLite (3.24+) and PostgreSQL support ``INSERT ... ON CONFLICT``, which is what makes
+    idempotent writes safe under concurrency without catching integrity errors.
+    """
+    if is_sqlite(session):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    return pg_insert(table)

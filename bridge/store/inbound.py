@@ -1,0 +1,210 @@
+"""The inbound queue: every accepted input is stored here before the sender gets a 2xx.
+
+``accept`` is idempotent on ``(source, key)``: a redelivered webhook or a re-sent activity is
+a no-op that reports the original row. When the same key arrives with *different* bytes the
+stored row is kept unchanged and ``same_body=False`` is reported; the caller decides whether
+that is an error (e.g. an Idempotency-Key reused for another body → 422) or a benign
+retransmission with reformatted JSON.
+
+A processing worker claims pending rows with a lease (``claim_inbound``), processes them,
+and records the result with ``finish_inbound`` or ``retry_inbound``; both refuse to write
+when the lease was taken over by another worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bridge.core.errors import InputError
+from bridge.store._checks import check_text, clip_error, rowcount
+from bridge.store.db import insert_for
+from bridge.store.models import Inbound
+
+STATUSES = ("pending", "done", "failed", "ignored")
+FINAL_STATUSES = ("done", "failed", "ignored")
+
+#: Header names never stored, whatever the caller passes (credentials, not evidence).
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-gitlab-token"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptResult:
+    id: int
+    duplicate: bool
+    """True when ``(source, key)`` was already stored; nothing was written."""
+    same_body: bool
+    """False when a duplicate key came with different bytes (the stored row is unchanged)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundItem:
+    id: int
+    source: str
+    key: str
+    body: bytes
+    headers: dict[str, Any]
+    received_at: float
+    status: str
+    attempts: int
+    lease_owner: str | None
+    lease_until: float | None
+    last_error: str | None
+
+
+def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with lower-cased names, minus credentials (tokens, cookies, secrets)."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        low = name.lower()
+        if low in SECRET_HEADERS or "token" in low or "secret" in low:
+            continue
+        out[low] = str(value)
+    return out
+
+
+def accept(
+    session: Session,
+    source: str,
+    key: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: float,
+) -> AcceptResult:
+    """Store an accepted input once per ``(source, key)``; safe under concurrency.
+
+    Runs ``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction: the caller commits
+    before answering 2xx. Credential headers are dropped (see ``safe_headers``).
+    """
+    check_text("source", source)
+    check_text("dedup key", key)
+    if not isinstance(body, bytes):
+        raise InputError("the body must be bytes")
+    digest = hashlib.sha256(body).hexdigest()
+    stmt = (
+        insert_for(session, Inbound)
+        .values(
+            source=source, key=key, body_sha256=digest, body=body,
+            headers=safe_headers(headers), received_at=now, status="pending", attempts=0,
+            next_attempt_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["source", "key"])
+        .returning(Inbound.id)
+    )
+    new_id = session.execute(stmt).scalar_one_or_none()
+    if new_id is not None:
+        return AcceptResult(id=int(new_id), duplicate=False, same_body=True)
+    row = session.execute(
+        select(Inbound.id, Inbound.body_sha256).where(Inbound.source == source, Inbound.key == key)
+    ).one()
+    return AcceptResult(id=int(row.id), duplicate=True, same_body=row.body_sha256 == digest)
+
+
+def _item(row: Inbound) -> InboundItem:
+    return InboundItem(
+        id=row.id, source=row.source, key=row.key, body=row.body, headers=dict(row.headers),
+        received_at=row.received_at, status=row.status, attempts=row.attempts,
+        lease_owner=row.lease_owner, lease_until=row.lease_until, last_error=row.last_error,
+    )
+
+
+def get_inbound(session: Session, inbound_id: int) -> InboundItem | None:
+    row = session.get(Inbound, inbound_id)
+    return None if row is None else _item(row)
+
+
+def claim_inbound(
+    session: Session, worker_id: str, now: float, lease_seconds: float, limit: int
+) -> list[InboundItem]:
+    """Lease up to ``limit`` due pending inputs (oldest first) to ``worker_id``.
+
+    Expired leases are claimable again (their worker is presumed dead). PostgreSQL uses
+    ``FOR UPDATE SKIP LOCKED``; SQLite's writer transaction holds the write lock. Commit
+    before processing so the lease is visible to other workers.
+    """
+    check_text("worker id", worker_id, 200)
+    rows = session.scalars(
+        select(Inbound)
+        .where(
+            Inbound.status == "pending",
+            Inbound.next_attempt_at <= now,
+            or_(Inbound.lease_until.is_(None), Inbound.lease_until <= now),
+        )
+        .order_by(Inbound.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        row.lease_owner = worker_id
+        row.lease_until = now + lease_seconds
+        row.attempts += 1
+    session.flush()
+    return [_item(row) for row in rows]
+
+
+def _guarded(session: Session, item: InboundItem, values: dict[str, Any]) -> bool:
+    result = session.execute(
+        update(Inbound)
+        .where(
+            Inbound.id == item.id,
+            Inbound.status == "pending",
+            Inbound.lease_owner == item.lease_owner,
+            Inbound.attempts == item.attempts,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def finish_inbound(
+    session: Session, item: InboundItem, status: str, now: float, error: str | None = None
+) -> bool:
+    """Record the final ``status`` (done/failed/ignored); False when the lease was lost."""
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"final inbound status must be one of {FINAL_STATUSES}")
+    return _guarded(session, item, {
+        "status": status, "lease_owner": None, "lease_until": None, "finished_at": now,
+        "last_error": clip_error(error),
+    })
+
+
+def retry_inbound(
+    session: Session, item: InboundItem, next_attempt_at: float, error: str | None
+) -> bool:
+    """Release the lease and make the input due again at ``next_attempt_at``."""
+    return _guarded(session, item, {
+        "lease_owner": None, "lease_until": None, "next_attempt_at": next_attempt_at,
+        "last_error": clip_error(error),
+    })
+
+
+def inbound_counts(session: Session) -> dict[str, int]:
+    """Rows per status (every status present, zero included)."""
+    from sqlalchemy import func
+
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in session.execute(
+        select(Inbound.status, func.count()).group_by(Inbound.status)
+    ).all():
+        counts[str(status)] = int(n)
+    return counts
+
+
+def requeue_inbound(session: Session, ids: Sequence[int], now: float) -> int:
+    """Make failed inputs pending again (operators); returns how many were requeued."""
+    result = session.execute(
+        update(Inbound)
+        .where(Inbound.id.in_(list(ids)), Inbound.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, finished_at=None,
+                lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)

@@ -1,0 +1,146 @@
+"""Protocol state: objects by id, case state, participants. Simple upserts and gets.
+
+The state machines themselves are pure (bridge.core); this module only persists their
+results. States are stored as text (the core's enum values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bridge.store._checks import check_text
+from bridge.store.db import insert_for
+from bridge.store.models import CaseState, Participant, StoredObject
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRecord:
+    id: str
+    type: str
+    data: dict[str, Any]
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    case_id: str
+    em_state: str
+    cs_state: str
+    embargo_end: float | None
+    data: dict[str, Any]
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRecord:
+    case_id: str
+    actor: str
+    rm_state: str
+    em_consent: str | None
+    roles: list[str]
+    updated_at: float
+
+
+def _upsert(session: Session, model: Any, keys: list[str], values: dict[str, Any]) -> None:
+    stmt = insert_for(session, model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={k: v for k, v in values.items() if k not in keys}
+    )
+    session.execute(stmt)
+
+
+def put_object(
+    session: Session, object_id: str, type_: str, data: Mapping[str, Any], now: float
+) -> None:
+    """Insert or replace the protocol object ``object_id``."""
+    _upsert(session, StoredObject, ["id"], {
+        "id": check_text("object id", object_id), "type": check_text("object type", type_, 100),
+        "data": dict(data), "updated_at": now,
+    })
+
+
+def get_object(session: Session, object_id: str) -> ObjectRecord | None:
+    row = session.execute(
+        select(StoredObject.id, StoredObject.type, StoredObject.data, StoredObject.updated_at)
+        .where(StoredObject.id == object_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return ObjectRecord(row.id, row.type, dict(row.data), row.updated_at)
+
+
+def put_case(
+    session: Session,
+    case_id: str,
+    *,
+    em_state: str,
+    cs_state: str,
+    embargo_end: float | None,
+    data: Mapping[str, Any],
+    now: float,
+) -> None:
+    """Insert or replace a case's state."""
+    _upsert(session, CaseState, ["case_id"], {
+        "case_id": check_text("case id", case_id), "em_state": check_text("EM state", em_state, 32),
+        "cs_state": check_text("CS state", cs_state, 32), "embargo_end": embargo_end,
+        "data": dict(data), "updated_at": now,
+    })
+
+
+def get_case(session: Session, case_id: str) -> CaseRecord | None:
+    row = session.execute(
+        select(CaseState.case_id, CaseState.em_state, CaseState.cs_state,
+               CaseState.embargo_end, CaseState.data, CaseState.updated_at)
+        .where(CaseState.case_id == case_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return CaseRecord(row.case_id, row.em_state, row.cs_state, row.embargo_end,
+                      dict(row.data), row.updated_at)
+
+
+def put_participant(
+    session: Session,
+    case_id: str,
+    actor: str,
+    *,
+    rm_state: str,
+    em_consent: str | None,
+    roles: Sequence[str],
+    now: float,
+) -> None:
+    """Insert or replace a participant of an existing case (the case row must exist)."""
+    _upsert(session, Participant, ["case_id", "actor"], {
+        "case_id": check_text("case id", case_id), "actor": check_text("actor", actor),
+        "rm_state": check_text("RM state", rm_state, 32), "em_consent": em_consent,
+        "roles": list(roles), "updated_at": now,
+    })
+
+
+_P_COLUMNS = (Participant.case_id, Participant.actor, Participant.rm_state,
+              Participant.em_consent, Participant.roles, Participant.updated_at)
+
+
+def _participant(row: Any) -> ParticipantRecord:
+    return ParticipantRecord(row.case_id, row.actor, row.rm_state, row.em_consent,
+                             list(row.roles), row.updated_at)
+
+
+def get_participant(session: Session, case_id: str, actor: str) -> ParticipantRecord | None:
+    row = session.execute(
+        select(*_P_COLUMNS).where(Participant.case_id == case_id, Participant.actor == actor)
+    ).one_or_none()
+    return None if row is None else _participant(row)
+
+
+def participants_for_case(session: Session, case_id: str) -> list[ParticipantRecord]:
+    """A case's participants, ordered by actor."""
+    rows = session.execute(
+        select(*_P_COLUMNS).where(Participant.case_id == case_id).order_by(Participant.actor)
+    ).all()
+    return [_participant(row) for row in rows]
