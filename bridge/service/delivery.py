@@ -25,10 +25,15 @@ def actor_key(rt: Runtime) -> PrivateKey:
     if actor.key_pem is not None:
         return load_private_pem(actor.key_pem.get_secret_value())
     if actor.key_file:
-        return load_or_generate(Path(actor.key_file))
-    sqlite = db.sqlite_path(rt.config.database_url)
-    base = sqlite if sqlite is not None else Path("vultron-bridge")
-    return load_or_generate(base.with_name(base.name + ".actor-key.pem"))
+        path = Path(actor.key_file)
+    else:
+        sqlite = db.sqlite_path(rt.config.database_url)
+        base = sqlite if sqlite is not None else Path("vultron-bridge")
+        path = base.with_name(base.name + ".actor-key.pem")
+    try:
+        return load_or_generate(path)
+    except FileExistsError:  # another process generated it just now
+        return load_private_pem(path.read_bytes())
 
 
 def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:

@@ -54,6 +54,8 @@ class Receiver:
     headers: list[dict[str, str]] = field(default_factory=list)
     faults: list[tuple[int, str | None]] = field(default_factory=list)
     attempts: int = 0
+    posts: dict[str, int] = field(default_factory=dict)
+    """Accepted POSTs per activity id (an idempotent receiver keeps one; this counts all)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -76,6 +78,8 @@ class Receiver:
                 activity = json.loads(body)
                 if "type" not in activity:
                     return Response(status_code=400)
+                key = str(activity.get("id"))
+                self.posts[key] = self.posts.get(key, 0) + 1
                 if activity.get("id") not in {a.get("id") for a in self.received}:
                     self.received.append(activity)
                     self.headers.append(dict(request.headers))

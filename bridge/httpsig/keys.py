@@ -1,0 +1,158 @@
+"""Signing keys: RSA (``rsa-v1_5-sha256`` / cavage ``rsa-sha256``) and Ed25519.
+
+Key ids follow the fediverse convention ``{actor id}#main-key``; a peer's key is read from the
+``publicKey {id, owner, publicKeyPem}`` of its actor document (or of a standalone key
+document) by ``key_from_document``, which also decides who owns the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from bridge.core.errors import AuthenticationError, ConfigurationError
+
+PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedKey:
+    """A peer's public key and the actor that owns it."""
+
+    key_id: str
+    owner: str
+    public_key: PublicKey
+
+
+KeyLookup = Callable[[str], FetchedKey]
+"""``fetch_key(key_id) -> FetchedKey``; raises a BridgeError when the key cannot be had."""
+
+
+def key_id_for(actor_id: str) -> str:
+    """The key id we publish for an actor: ``{actor id}#main-key``."""
+    return urldefrag(actor_id)[0] + "#main-key"
+
+
+def generate_rsa(bits: int = 2048) -> rsa.RSAPrivateKey:
+    if bits < 2048:
+        raise ValueError("RSA keys shorter than 2048 bits are not generated")
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def generate_ed25519() -> ed25519.Ed25519PrivateKey:
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def private_pem(key: PrivateKey) -> str:
+    """PKCS#8 PEM, unencrypted (protect the file, not the bytes)."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def public_pem(key: PrivateKey | PublicKey) -> str:
+    """SubjectPublicKeyInfo PEM, as published in ``publicKey.publicKeyPem``."""
+    public = key.public_key() if isinstance(key, PrivateKey) else key
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def load_private_pem(pem: str | bytes, password: bytes | None = None) -> PrivateKey:
+    """Load an RSA or Ed25519 private key; ConfigurationError otherwise (no key material echoed)."""
+    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_private_key(data, password=password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ConfigurationError("the actor key is not a readable PEM private key") from exc
+    if not isinstance(key, PrivateKey):
+        raise ConfigurationError("the actor key must be RSA or Ed25519")
+    return key
+
+
+def load_public_pem(pem: str | bytes) -> PublicKey:
+    """Load a peer's RSA or Ed25519 public key (SPKI or PKCS#1 PEM)."""
+    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise AuthenticationError("the peer's publicKeyPem is not a readable PEM key") from exc
+    if not isinstance(key, PublicKey):
+        raise AuthenticationError("the peer's key must be RSA or Ed25519")
+    return key
+
+
+def load_or_generate(path: Path, *, kind: str = "rsa") -> PrivateKey:
+    """Read the key at ``path``, or generate one there (mode 0600) when the file is absent."""
+    if path.exists():
+        return load_private_pem(path.read_bytes())
+    key: PrivateKey = generate_rsa() if kind == "rsa" else generate_ed25519()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(private_pem(key))
+    return key
+
+
+def public_key_document(actor_id: str, key: PrivateKey) -> dict[str, str]:
+    """The ``publicKey`` object to embed in our actor document."""
+    return {"id": key_id_for(actor_id), "owner": actor_id, "publicKeyPem": public_pem(key)}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def key_from_document(document: Mapping[str, Any], key_id: str) -> FetchedKey:
+    """Find ``key_id`` in a fetched actor or key document and decide who owns it.
+
+    - An actor document (``publicKey`` object or list) owns the key listed in it: the owner is
+      the document's ``id``, and a ``publicKey.owner``, when given, must say the same.
+    - A standalone key document (``publicKeyPem`` at top level) names its ``owner``.
+
+    Either way the owner must be on the same origin (scheme, host, port) as the key id, so a
+    key served by one host cannot claim an actor on another.
+    """
+    if "publicKeyPem" in document:
+        entry: Mapping[str, Any] = document
+        owner = document.get("owner") or document.get("controller")
+    else:
+        entry = _find_entry(document.get("publicKey"), key_id)
+        owner = document.get("id")
+        claimed = entry.get("owner") or entry.get("controller")
+        if claimed is not None and claimed != owner:
+            raise AuthenticationError("the key's owner is not the actor that publishes it")
+    if entry.get("id") != key_id:
+        raise AuthenticationError("the fetched document does not hold the signing key id")
+    if not isinstance(owner, str) or not owner:
+        raise AuthenticationError("the fetched key names no owner")
+    if _origin(owner) != _origin(key_id):
+        raise AuthenticationError("the key and its owner are on different origins")
+    pem = entry.get("publicKeyPem")
+    if not isinstance(pem, str):
+        raise AuthenticationError("the fetched key has no publicKeyPem")
+    return FetchedKey(key_id=key_id, owner=owner, public_key=load_public_pem(pem))
+
+
+def _find_entry(value: Any, key_id: str) -> Mapping[str, Any]:
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("id") == key_id:
+            return entry
+    raise AuthenticationError("the actor document does not list the signing key id")
