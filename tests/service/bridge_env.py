@@ -10,9 +10,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+import httpx
 
 from bridge.config import load_config_text
 from bridge.core.refs import TrackerRef
+from bridge.core.tracker import TrackerAdapter
 from bridge.service import delivery, process
 from bridge.service.app import create_app
 from bridge.service.runtime import Runtime
@@ -25,6 +29,7 @@ from tests.fakes.github.harness import (
     github_harness,
 )
 from tests.fakes.github.model import Comment, Label, User
+from tests.fakes.gitlab import harness as gl
 from tests.support.servers import Receiver, free_port, running_app
 
 HUMAN = "maintainer"
@@ -37,6 +42,16 @@ class BridgeEnv:
     receiver: Receiver
     bridge_url: str
     receiver_url: str
+    glh: gl.GitLabHarness | None = None
+
+    @property
+    def adapter(self) -> TrackerAdapter:
+        return self.glh.adapter if self.glh else self.gh.adapter
+
+    @property
+    def destination(self) -> Any:
+        return (self.glh.private_issue_destination if self.glh
+                else self.gh.private_issue_destination)
 
     @property
     def finder(self) -> str:
@@ -53,9 +68,8 @@ class BridgeEnv:
             "object": {"type": "VulnerabilityReport", "id": report_id,
                        "name": f"R-{number}", "content": content},
         }
-        result = self.gh.adapter.ensure_private_issue(
-            self.gh.private_issue_destination, report_id, f"Report R-{number}", content,
-            ["vultron:received"],
+        result = self.adapter.ensure_private_issue(
+            self.destination, report_id, f"Report R-{number}", content, ["vultron:received"],
         )
         now = self.rt.clock()
         with db.transaction(self.rt.sessions) as session:
@@ -75,8 +89,20 @@ class BridgeEnv:
         assert ref.number is not None
         return repo, repo.issues[ref.number]
 
+    def _gitlab_as_human(self, ref: TrackerRef, **changes: str) -> None:
+        assert self.glh is not None
+        project = quote(ref.project, safe="")
+        answer = httpx.put(
+            f"{self.glh.fake.url}/api/v4/projects/{project}/issues/{ref.number}",
+            headers={"PRIVATE-TOKEN": gl.HUMAN_TOKEN}, json=changes, timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+
     def human_label(self, ref: TrackerRef, name: str, *, add: bool = True) -> None:
         """A person adds (or removes) a label in the tracker's web UI."""
+        if self.glh is not None:
+            self._gitlab_as_human(ref, **{"add_labels" if add else "remove_labels": name})
+            return
         fake = self.gh.fake
         with fake.lock:
             repo, issue = self._issue(ref)
@@ -91,6 +117,14 @@ class BridgeEnv:
         self._emit(repo, "issues", payload)
 
     def human_comment(self, ref: TrackerRef, body: str) -> None:
+        if self.glh is not None:
+            project = quote(ref.project, safe="")
+            answer = httpx.post(
+                f"{self.glh.fake.url}/api/v4/projects/{project}/issues/{ref.number}/notes",
+                headers={"PRIVATE-TOKEN": gl.HUMAN_TOKEN}, json={"body": body}, timeout=10,
+            )
+            assert answer.status_code == 201, answer.text
+            return
         fake = self.gh.fake
         with fake.lock:
             repo, issue = self._issue(ref)
@@ -101,6 +135,9 @@ class BridgeEnv:
         self._emit(repo, "issue_comment", payload)
 
     def human_close(self, ref: TrackerRef) -> None:
+        if self.glh is not None:
+            self._gitlab_as_human(ref, state_event="close")
+            return
         fake = self.gh.fake
         with fake.lock:
             repo, issue = self._issue(ref)
@@ -134,26 +171,39 @@ database_url: "sqlite:///{db}"
 trackers:
   github:
     {{kind: github, url: "{github}", token: t, webhook_secrets: ["{secret}"], bot_login: {bot}}}
+  gitlab:
+    {{kind: gitlab, url: "{gitlab}", token: t, webhook_secrets: ["{gl_secret}"], bot_login: {bot}}}
 destinations:
-  default: {{tracker: github, project: {repo}, mode: private_issue}}
+  default: {{tracker: {tracker}, project: {repo}, mode: {mode}}}
 delivery: {{allow_loopback: true, timeout_seconds: 3, retry: {{base: 0.05, cap: 0.5}}}}
 """
 
 
 @contextmanager
-def bridge_env(tmp: Path, *, workers: bool = True) -> Iterator[BridgeEnv]:
+def bridge_env(
+    tmp: Path, *, workers: bool = True, tracker: str = "github"
+) -> Iterator[BridgeEnv]:
+    """A bridge whose default destination is on ``tracker`` (``github`` or ``gitlab``)."""
     receiver = Receiver()
     with ExitStack() as stack:
         gh = stack.enter_context(github_harness(timeout=3))
+        glh = stack.enter_context(gl.gitlab_harness()) if tracker == "gitlab" else None
         receiver_url = stack.enter_context(running_app(receiver.app()))
         port = free_port()
         bridge_url = f"http://127.0.0.1:{port}"
         config = load_config_text(CONFIG.format(
             bridge=bridge_url, db=tmp / "bridge.db", github=gh.fake.base_url,
-            secret=WEBHOOK_SECRET, bot=BOT, repo=PRIVATE_REPO), env={})
-        rt = Runtime.from_config(config, adapter_factory=lambda name, tracker: gh.adapter)
+            secret=WEBHOOK_SECRET, bot=BOT, tracker=tracker,
+            gitlab=glh.fake.url if glh else "http://127.0.0.1:9", gl_secret=gl.WEBHOOK_TOKEN,
+            repo=glh.project if glh else PRIVATE_REPO,
+            mode="confidential_issue" if glh else "private_issue"), env={})
+        adapters = {"github": gh.adapter, "gitlab": glh.adapter if glh else gh.adapter}
+        rt = Runtime.from_config(config, adapter_factory=lambda name, _: adapters[name])
         stack.enter_context(running_app(create_app(rt), port))
         gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
+        if glh is not None:
+            glh.fake.add_hook(url=f"{bridge_url}/webhooks/gitlab", token=gl.WEBHOOK_TOKEN,
+                              confidential_issues_events=True, confidential_note_events=True)
         stop = threading.Event()
         threads = []
         if workers:
@@ -166,7 +216,7 @@ def bridge_env(tmp: Path, *, workers: bool = True) -> Iterator[BridgeEnv]:
             for thread in threads:
                 thread.start()
         try:
-            yield BridgeEnv(rt, gh, receiver, bridge_url, receiver_url)
+            yield BridgeEnv(rt, gh, receiver, bridge_url, receiver_url, glh)
         finally:
             stop.set()
             for thread in threads:
