@@ -57,9 +57,16 @@ def run_delivery(rt: Runtime, worker_id: str, stop: threading.Event,
                  send: worker.Send | None = None) -> None:
     """Deliver outbox rows until ``stop`` is set."""
     def sleep(seconds: float) -> None:
-        stop.wait(seconds)
+        # idle: wake early when the processing loop queued something (or on stop)
+        rt.wake_deliver.wait(seconds)
+        rt.wake_deliver.clear()
 
+    def stopper() -> None:
+        stop.wait()
+        rt.wake_deliver.set()
+
+    threading.Thread(target=stopper, daemon=True, name="deliver-stop").start()
     worker.run_forever(
         rt.sessions, send or make_send(rt, actor_key(rt)), worker_id=worker_id, now=rt.clock,
-        policy=rt.policy, rnd=random.random, sleep=sleep, stop=stop, idle_seconds=0.2,
+        policy=rt.policy, rnd=random.random, sleep=sleep, stop=stop, idle_seconds=0.5,
     )

@@ -14,6 +14,8 @@ import random
 import threading
 from collections.abc import Callable
 
+from sqlalchemy.exc import OperationalError
+
 from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
 from bridge.service import metrics
 from bridge.service.runtime import Runtime
@@ -102,7 +104,23 @@ def run_once(rt: Runtime, worker_id: str, *, batch: int = 20, lease_seconds: flo
 
 
 def run_forever(rt: Runtime, worker_id: str, stop: threading.Event,
-                idle: float = 0.2) -> None:
+                idle: float = 0.5) -> None:
+    """Process until ``stop``; when idle, wait for ``rt.wake_process`` (or ``idle`` seconds:
+    other processes may have stored inputs too)."""
+    failures = 0
     while not stop.is_set():
-        if run_once(rt, worker_id) == 0:
-            stop.wait(idle)
+        rt.wake_process.clear()
+        try:
+            done = run_once(rt, worker_id)
+        except OperationalError as exc:  # the database is away: wait and try again
+            failures += 1
+            log.warning("worker %s: database unavailable (%s); retrying", worker_id,
+                        type(exc.orig).__name__)
+            jitter = random.random()  # noqa: S311 - backoff jitter, not cryptography
+            stop.wait(rt.policy.next_wait(min(failures, 8), jitter))
+            continue
+        failures = 0
+        if done > 0:
+            rt.wake_deliver.set()
+        else:
+            rt.wake_process.wait(idle)

@@ -54,6 +54,10 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Callable[[], float] = time.time
     adapter_factory: AdapterFactory = build_adapter
+    wake_process: threading.Event = field(default_factory=threading.Event)
+    """Set when an input was stored: an in-process worker picks it up at once."""
+    wake_deliver: threading.Event = field(default_factory=threading.Event)
+    """Set when outbox rows were written: an in-process delivery loop sends at once."""
     _adapters: dict[str, TrackerAdapter] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

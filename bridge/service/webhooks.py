@@ -80,6 +80,8 @@ async def receive_webhook(tracker: str, request: Request) -> JSONResponse:
     accepted = await run_in_threadpool(
         _store, rt, f"webhook:{tracker}", key, envelope, headers, result
     )
+    if not accepted.duplicate:
+        rt.wake_process.set()
     outcome = "duplicate" if accepted.duplicate else "accepted"
     metrics.WEBHOOKS.labels(tracker=tracker, outcome=outcome).inc()
     payload: dict[str, Any] = {"status": outcome, "id": accepted.id}
