@@ -30,9 +30,9 @@ def rss_mb(pid: int) -> float:
 
 @contextlib.contextmanager
 def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str = "/healthz",
-           ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+           port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run ``python -m <args> --port P`` and yield (base_url, process) once it answers."""
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", *args, "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

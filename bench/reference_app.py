@@ -35,6 +35,11 @@ def _conn() -> sqlite3.Connection:
     return conn
 
 
+@app.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 @app.post("/webhooks/github")
 async def receive(request: Request) -> Response:
     body = await request.body()

@@ -24,6 +24,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -124,23 +125,31 @@ def run_once(
     rnd: Callable[[], float],
     lease_seconds: float = 60.0,
     batch: int = 10,
+    concurrency: int = 1,
 ) -> int:
     """One round: claim up to ``batch`` rows, send each, record each. Returns items processed.
 
-    An item whose lease has run out before its turn comes is left alone (not sent): another
-    worker may own it by now. Size ``lease_seconds`` above ``batch`` × the send timeout.
+    A claim holds at most the head of each destination's queue, so the items of one round go
+    to distinct inboxes and ``concurrency`` > 1 sends them in parallel without breaking the
+    per-destination order. An item whose lease has run out before its turn comes is left
+    alone (not sent): another worker may own it by now. Size ``lease_seconds`` above
+    ``batch`` × the send timeout.
     """
     with transaction(session_factory) as session:
         items = outbox.claim(session, worker_id, now(), lease_seconds, batch)
-    processed = 0
-    for item in items:
+
+    def deliver(item: OutboxItem) -> bool:
         if item.lease_until is not None and now() >= item.lease_until:
             log.warning("outbox %d: lease ran out before sending; left for reclaim", item.id)
-            continue
+            return False
         outcome = _send(send, item)
         record(session_factory, item, outcome, now=now(), policy=policy, rnd=rnd())
-        processed += 1
-    return processed
+        return True
+
+    if concurrency <= 1 or len(items) <= 1:
+        return sum(deliver(item) for item in items)
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
+        return sum(pool.map(deliver, items))
 
 
 def run_forever(
@@ -157,6 +166,7 @@ def run_forever(
     batch: int = 10,
     idle_seconds: float = 1.0,
     db_retry: RetryPolicy = DB_RETRY,
+    concurrency: int = 1,
 ) -> None:
     """Run rounds until ``stop`` is set; sleep ``idle_seconds`` when there was nothing to do.
 
@@ -167,7 +177,8 @@ def run_forever(
     while not stop.is_set():
         try:
             done = run_once(session_factory, send, worker_id=worker_id, now=now, policy=policy,
-                            rnd=rnd, lease_seconds=lease_seconds, batch=batch)
+                            rnd=rnd, lease_seconds=lease_seconds, batch=batch,
+                            concurrency=concurrency)
         except OperationalError as exc:
             failures += 1
             log.warning("worker %s: database unavailable (%s); retrying", worker_id,

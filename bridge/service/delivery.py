@@ -69,4 +69,5 @@ def run_delivery(rt: Runtime, worker_id: str, stop: threading.Event,
     worker.run_forever(
         rt.sessions, send or make_send(rt, actor_key(rt)), worker_id=worker_id, now=rt.clock,
         policy=rt.policy, rnd=random.random, sleep=sleep, stop=stop, idle_seconds=0.5,
+        batch=32, concurrency=8, lease_seconds=4 * rt.config.delivery.timeout_seconds + 30,
     )

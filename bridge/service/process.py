@@ -8,6 +8,7 @@ failed with the reason — visible to operators, requeueable — never silently 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import random
@@ -83,10 +84,11 @@ def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = rando
     except BridgeError as exc:
         status, error = "failed", f"{exc.kind}: {exc.reason}"
     with db.transaction(rt.sessions) as session:
-        inbound.finish_inbound(session, item, status, rt.clock(), error)
-        if status == "failed":
-            audit.append(session, "input.failed", item.key, {"source": item.source,
-                                                              "error": error}, now)
+        if inbound.finish_inbound(session, item, status, rt.clock(), error):
+            audit.append(session, f"input.{status}", item.key, {
+                "source": item.source, "received_at": item.received_at,
+                "sha256": hashlib.sha256(item.body).hexdigest(), "error": error,
+            }, now)
     metrics.PROCESSED.labels(source=item.source.partition(":")[0], status=status).inc()
     if error:
         log.warning("input %s failed: %s", item.id, error)

@@ -23,7 +23,7 @@ from bridge.core.refs import TrackerKind
 from bridge.service import metrics
 from bridge.service.http import read_body, require_json_media_type
 from bridge.service.runtime import Runtime
-from bridge.store import audit, db, inbound
+from bridge.store import db, inbound
 
 router = APIRouter()
 
@@ -45,18 +45,13 @@ def verify_and_parse(
     return parse_gitlab(headers, body, tokens=secrets, signing_keys=keys, now=now, tracker=name)
 
 
-def _store(rt: Runtime, source: str, key: str, envelope: bytes, headers: dict[str, str],
-           result: WebhookResult) -> inbound.AcceptResult:
-    now = rt.clock()
+def _store(rt: Runtime, source: str, key: str, envelope: bytes,
+           headers: dict[str, str]) -> inbound.AcceptResult:
+    """One durable insert; the audit entry for the input is written when it is processed
+    (same transaction as its result), keeping the accept path to a single row."""
     try:
         with db.transaction(rt.sessions) as session:
-            accepted = inbound.accept(session, source, key, envelope, headers, now)
-            if not accepted.duplicate:
-                audit.append(session, "webhook.accepted", key, {
-                    "source": source, "event": result.event_name,
-                    "events": [e.kind.value for e in result.events],
-                }, now)
-            return accepted
+            return inbound.accept(session, source, key, envelope, headers, rt.clock())
     except SQLAlchemyError as exc:
         raise TransientError("the store is unavailable") from exc
 
@@ -77,9 +72,7 @@ async def receive_webhook(tracker: str, request: Request) -> JSONResponse:
         return JSONResponse({"status": "ignored", "reason": reason}, status_code=202)
     key = result.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
     envelope = result.model_dump_json().encode()
-    accepted = await run_in_threadpool(
-        _store, rt, f"webhook:{tracker}", key, envelope, headers, result
-    )
+    accepted = await run_in_threadpool(_store, rt, f"webhook:{tracker}", key, envelope, headers)
     if not accepted.duplicate:
         rt.wake_process.set()
     outcome = "duplicate" if accepted.duplicate else "accepted"

@@ -55,6 +55,8 @@ class Receiver:
     faults: list[tuple[int, str | None]] = field(default_factory=list)
     attempts: int = 0
     posts: dict[str, int] = field(default_factory=dict)
+    arrivals: list[float] = field(default_factory=list)
+    """``time.perf_counter()`` of every accepted POST."""
     """Accepted POSTs per activity id (an idempotent receiver keeps one; this counts all)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,6 +80,7 @@ class Receiver:
                 activity = json.loads(body)
                 if "type" not in activity:
                     return Response(status_code=400)
+                self.arrivals.append(time.perf_counter())
                 key = str(activity.get("id"))
                 self.posts[key] = self.posts.get(key, 0) + 1
                 if activity.get("id") not in {a.get("id") for a in self.received}:

@@ -1,0 +1,167 @@
+"""Benchmark the webhook accept path and the label → delivery latency (issue 5).
+
+1. Accept path: ``vultron-bridge serve --no-worker`` vs the reference (bench/reference_app.py:
+   bare FastAPI + HMAC + JSON parse + one SQLite insert), same payload (a real GitHub
+   ``issues.labeled`` delivery from the shared corpus), same closed-loop load (16 clients),
+   measured alternately in one run. Goal: ratio ≥ 0.6, bridge p99 < 25 ms.
+2. Memory: RSS of the bridge's ``serve`` after the load. Goal: < 150 MB.
+3. Label → delivery: ``serve`` with its workers, a fake GitHub and ten participant inboxes on
+   loopback; a maintainer's label webhook until all ten inboxes have the activity.
+   Goal: p99 < 250 ms.
+
+Run: ``.venv/bin/python -m bench.bench_webhooks [--seconds 8] [--rounds 2] [--labels 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from adapters.github.signature import sign
+from bench.load import LoadResult, run_load
+from bench.procs import rss_mb, server
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret"
+PAYLOAD = REPO.parent / "shared/corpus/github-webhooks/issues/labeled.payload.json"
+PARTICIPANTS = 10
+
+CONFIG = """
+actor: {{name: vendor, base_url: "http://127.0.0.1:{port}", key_file: "{key}"}}
+database_url: "sqlite:///{db}"
+trackers:
+  github: {{kind: github, url: "{github}", token: fake-token-for-tests,
+            webhook_secrets: ["{secret}"], bot_login: vultron-bot}}
+destinations:
+  default: {{tracker: github, project: acme/embargoed, mode: private_issue}}
+delivery: {{allow_loopback: true, timeout_seconds: 5}}
+"""
+
+
+def _webhook_factory(body: bytes):  # type: ignore[no-untyped-def]
+    signature = sign(SECRET, body)
+
+    def make(n: int) -> tuple[str, dict[str, str], bytes]:
+        return "/webhooks/github", {
+            "Content-Type": "application/json", "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": signature,
+        }, body
+
+    return make
+
+
+def accept_path(tmp: Path, seconds: float, rounds: int) -> dict[str, float]:
+    body = PAYLOAD.read_bytes()
+    make = _webhook_factory(body)
+    cfg = tmp / "accept.yml"
+    cfg.write_text(CONFIG.format(port=0, key=tmp / "k.pem", db=tmp / "accept.db",
+                                 github="http://127.0.0.1:9", secret=SECRET))
+    env = {"BENCH_SECRET": SECRET, "BENCH_DB": str(tmp / "reference.db"), "PYTHONPATH": str(REPO)}
+    ref_runs: list[LoadResult] = []
+    bridge_runs: list[LoadResult] = []
+    rss = 0.0
+    with server(["uvicorn", "bench.reference_app:app", "--log-level", "warning"], env=env,
+                cwd=REPO) as (ref_url, _), \
+         server(["bridge.cli.main", "serve", "--no-worker", "--config", str(cfg)], env=env,
+                cwd=tmp) as (bridge_url, bridge_proc):
+        run_load(ref_url, make, clients=16, seconds=1)      # warm up both
+        run_load(bridge_url, make, clients=16, seconds=1)
+        for _ in range(rounds):
+            ref_runs.append(run_load(ref_url, make, clients=16, seconds=seconds))
+            bridge_runs.append(run_load(bridge_url, make, clients=16, seconds=seconds))
+            rss = max(rss, rss_mb(bridge_proc.pid))
+    ref_rps = statistics.median(r.rps for r in ref_runs)
+    bridge_rps = statistics.median(r.rps for r in bridge_runs)
+    for name, runs in (("reference", ref_runs), ("bridge", bridge_runs)):
+        for run in runs:
+            print(f"  {name:9s} {run.summary()}")
+    return {
+        "reference_rps": ref_rps, "bridge_rps": bridge_rps, "ratio": bridge_rps / ref_rps,
+        "bridge_p99_ms": max(r.percentile(99) for r in bridge_runs),
+        "errors": sum(r.errors for r in bridge_runs), "serve_rss_mb": rss,
+    }
+
+
+def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:
+    sys.path.insert(0, str(REPO))
+    from bridge.config import load_config_text
+    from bridge.service.runtime import Runtime
+    from bridge.store import db, state
+    from tests.fakes.github.harness import WEBHOOK_SECRET, github_harness
+    from tests.service.bridge_env import BridgeEnv
+    from tests.support.servers import Receiver, free_port, running_app
+
+    receiver = Receiver()
+    latencies: list[float] = []
+    with github_harness(timeout=5) as gh, running_app(receiver.app()) as receiver_url:
+        port = free_port()
+        cfg = tmp / "latency.yml"
+        cfg.write_text(CONFIG.format(port=port, key=tmp / "k2.pem", db=tmp / "latency.db",
+                                     github=gh.fake.base_url, secret=WEBHOOK_SECRET))
+        config = load_config_text(cfg.read_text(), env={})
+        rt = Runtime.from_config(config, adapter_factory=lambda name, tracker: gh.adapter)
+        env = BridgeEnv(rt, gh, receiver, f"http://127.0.0.1:{port}", receiver_url)
+        seeded = []
+        for n in range(1, labels + 1):
+            report_id, ref = env.seed_report(n)
+            with db.transaction(rt.sessions) as session:
+                for p in range(1, PARTICIPANTS):
+                    state.put_participant(session, report_id, f"{receiver_url}/actors/p{p}",
+                                          rm_state="ACCEPTED", em_consent=None,
+                                          roles=["vendor"], now=time.time())
+            seeded.append(ref)
+        with server(["bridge.cli.main", "serve", "--config", str(cfg)],
+                    env={"PYTHONPATH": str(REPO)}, cwd=tmp, port=port) as (url, proc):
+            gh.fake.hooks.sink = f"{url}/webhooks/github"
+            def posts() -> int:
+                return sum(receiver.posts.values())
+
+            for ref in seeded:
+                before = posts()
+                start = time.perf_counter()
+                env.human_label(ref, "vultron:valid")
+                while posts() < before + PARTICIPANTS:
+                    if time.perf_counter() - start > 10:
+                        raise RuntimeError("delivery did not complete within 10 s")
+                    time.sleep(0.001)
+                latencies.append((time.perf_counter() - start) * 1000)
+            rss = rss_mb(proc.pid)
+        rt.engine.dispose()
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * len(latencies)) - 1)]
+    return {"label_to_10_inboxes_p50_ms": statistics.median(latencies),
+            "label_to_10_inboxes_p99_ms": p99, "serve_with_workers_rss_mb": rss}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--labels", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        print("accept path, 16 concurrent clients:")
+        results = accept_path(tmp, args.seconds, args.rounds)
+        print(f"label -> delivery at {PARTICIPANTS} inboxes, {args.labels} labels:")
+        results |= label_to_delivery(tmp, args.labels)
+    print(json.dumps(results, indent=2))
+    goals = {
+        "ratio >= 0.6": results["ratio"] >= 0.6,
+        "bridge p99 < 25 ms": results["bridge_p99_ms"] < 25,
+        "serve RSS < 150 MB": max(results["serve_rss_mb"],
+                                  results["serve_with_workers_rss_mb"]) < 150,
+        "label -> 10 inboxes p99 < 250 ms": results["label_to_10_inboxes_p99_ms"] < 250,
+    }
+    for goal, met in goals.items():
+        print(f"{'met ' if met else 'MISSED'} {goal}")
+
+
+if __name__ == "__main__":
+    main()
