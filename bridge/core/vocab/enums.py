@@ -13,38 +13,14 @@ import re
 from enum import StrEnum
 
 from bridge.core.errors import InputError
+from bridge.core.states import em as _em
+from bridge.core.states import pec as _pec
+from bridge.core.states import rm as _rm
 
-
-class RM(StrEnum):
-    """Report management states."""
-
-    START = "START"
-    RECEIVED = "RECEIVED"
-    INVALID = "INVALID"
-    VALID = "VALID"
-    DEFERRED = "DEFERRED"
-    ACCEPTED = "ACCEPTED"
-    CLOSED = "CLOSED"
-
-
-class EM(StrEnum):
-    """Embargo management states."""
-
-    NONE = "NONE"
-    PROPOSED = "PROPOSED"
-    ACTIVE = "ACTIVE"
-    REVISE = "REVISE"
-    EXITED = "EXITED"
-
-
-class PEC(StrEnum):
-    """Participant embargo consent states."""
-
-    NO_EMBARGO = "NO_EMBARGO"
-    INVITED = "INVITED"
-    SIGNATORY = "SIGNATORY"
-    DECLINED = "DECLINED"
-    LAPSED = "LAPSED"
+# The protocol's state enums are the state machines' own: one definition each.
+RM = _rm.RM
+EM = _em.EM
+PEC = _pec.PEC
 
 
 class CVDRole(StrEnum):
