@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
+from bridge.core.mentions import mentioned_refs
 from bridge.core.rules import decide
 from bridge.service import metrics
 from bridge.service.effects import apply_effects, echo_kind
+from bridge.service.guard import Breach, alert_breaches, project_breaches
 from bridge.service.render import render
 from bridge.service.runtime import Runtime
 from bridge.service.subjects import (
@@ -25,7 +27,7 @@ from bridge.service.subjects import (
     set_issue_state,
     subjects_for_ref,
 )
-from bridge.store import audit, db, outbox, writes
+from bridge.store import audit, db, links, outbox, writes
 from bridge.store.inbound import InboundItem
 
 
@@ -35,14 +37,31 @@ class Outcome:
     effects: list[tuple[str, TrackerEffect]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
+
+
+def _named_by_release(rt: Runtime, event: TrackerEvent) -> list[TrackerEvent]:
+    """A release names its fixes by issue references in its notes: one event per linked
+    issue it mentions (issues that are not linked to a report or case are left out)."""
+    if event.kind is not EventKind.RELEASE_PUBLISHED or event.ref or not event.project:
+        return [event]
+    tracker = rt.config.trackers.get(event.tracker)
+    hosts = (tracker.web_host,) if tracker and tracker.web_host else ("github.com", "gitlab.com")
+    named = mentioned_refs(event.text, event.tracker, event.project, hosts)
+    with rt.sessions() as session:
+        linked = [ref for ref in named if links.links_for_ref(session, ref)]
+    return [event.model_copy(update={"ref": ref}) for ref in linked]
 
 
 def handle_webhook(rt: Runtime, item: InboundItem) -> Outcome:
     """Process one stored webhook (its normalised events)."""
     result = WebhookResult.model_validate_json(item.body)
     outcome = Outcome()
-    for index, event in enumerate(result.events):
+    events = [e for event in result.events for e in _named_by_release(rt, event)]
+    for index, event in enumerate(events):
         _handle_event(rt, item, index, event, outcome)
+        project_breaches(rt, event, outcome.breaches, outcome.effects)
+    alert_breaches(rt, outcome.breaches)  # before the effects: a failing write must not mute it
     for tracker, effect in outcome.effects:
         apply_effects(rt, tracker, [effect])
     return outcome
@@ -85,6 +104,7 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
             if decision.alert:
                 metrics.ALERTS.labels(kind="embargo_breach").inc()
                 outcome.alerts.append(decision.alert)
+                outcome.breaches.append(Breach(subject or "-", ref or "-", decision.alert))
             audit.append(session, "rules.decided", subject or ref or "-", {
                 "event": event.kind.value, "ref": ref,
                 "sent": [i.message for i in decision.intents],

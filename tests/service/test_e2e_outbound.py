@@ -67,3 +67,35 @@ def test_duplicate_webhook_delivery_is_one_effect(tmp_path: Path) -> None:
         assert wait_for(lambda: len(env.receiver.received) == 1)
         assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
         assert env.outbox_count() == 1
+
+
+def test_release_naming_the_fix_sends_fix_deployed(tmp_path: Path) -> None:
+    from bridge.store import db, state
+
+    with bridge_env(tmp_path) as env:
+        report_id, ref = env.seed_report()
+        with db.transaction(env.rt.sessions) as session:
+            record = state.get_case(session, report_id)
+            assert record is not None
+            state.put_case(session, report_id, em_state="NONE", cs_state="VFd.pxa",
+                           embargo_end=None, data=record.data, now=env.rt.clock())
+        repo = env.gh.fake.repos[ref.project]
+        release = {"id": 1, "tag_name": "v1.2.3", "name": "v1.2.3", "draft": False,
+                   "prerelease": False, "body": f"Security fix for #{ref.number} (see notes).",
+                   "html_url": "https://github.com/acme/embargoed/releases/tag/v1.2.3",
+                   "published_at": "2026-11-23T10:00:00Z", "created_at": "2026-11-23T10:00:00Z"}
+        env._emit(repo, "release", {"action": "published", "release": release})
+        assert wait_for(lambda: len(env.receiver.received) == 1)
+        cd = env.receiver.received[0]
+        assert cd["type"] == "Add" and cd["object"]["type"] == "ParticipantStatus"
+        assert cd["object"]["vfdState"] == "VFD"
+
+
+def test_receiver_faults_are_retried_until_delivered(tmp_path: Path) -> None:
+    with bridge_env(tmp_path) as env:
+        _, ref = env.seed_report()
+        env.receiver.faults.extend([(500, None), (429, "1"), (503, None)])
+        env.human_label(ref, "vultron:valid")
+        assert wait_for(lambda: len(env.receiver.received) == 1, timeout=20)
+        assert env.receiver.attempts == 4
+        assert env.outbox_count() == 1
