@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = "vultron-bridge.yml"
 
 
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def _config(path: str | None, database_url: str | None) -> BridgeConfig:
     if path is None and Path(DEFAULT_CONFIG).is_file():
         path = DEFAULT_CONFIG
@@ -81,7 +86,7 @@ def serve(config_path: str | None, database_url: str | None, host: str, port: in
 
     from bridge.service.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _logging()
     config = _config(config_path, database_url)
     if "base_url" not in config.actor.model_fields_set:
         # no public URL configured: the actor lives where this process listens
@@ -106,7 +111,7 @@ def worker(config_path: str | None, database_url: str | None) -> None:
     """Process stored inputs and deliver the outbox (run several against PostgreSQL)."""
     import signal
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _logging()
     rt = _runtime(_config(config_path, database_url))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
