@@ -1,0 +1,123 @@
+"""Hydrating the run from state blocks and committing them back, conditionally.
+
+GitHub has no compare-and-swap on issue bodies, so a commit is: re-read the body, merge the
+stored block with ours (``stateblock.merge`` — sets union, newer entries win, delivered stays
+delivered), write, re-read and compare; when another run wrote in between, merge again (at
+most ``ATTEMPTS`` times). Every write of a block is preceded by a privacy check of the home:
+the block holds report content and goes only where content may go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.action import hydrate
+from bridge.action.adapter import ActionAdapter
+from bridge.action.homes import Homes
+from bridge.action.summary import Report
+from bridge.core import stateblock
+from bridge.core.errors import NotPrivateError
+from bridge.core.refs import TrackerRef
+from bridge.core.stateblock import Seal, StateBlockError, Unseal
+from bridge.service.guard import to_ref
+from bridge.service.runtime import Runtime
+from bridge.store.writes import DEFAULT_WINDOW
+
+ATTEMPTS = 3
+
+
+@dataclass
+class StateStore:
+    rt: Runtime
+    homes: Homes
+    adapter: ActionAdapter
+    project: str
+    report: Report
+    dry_run: bool
+    seal: Seal | None = None
+    unseal: Unseal | None = None
+    origins: hydrate.Origins = field(default_factory=hydrate.Origins)
+    run_inputs: list[str] = field(default_factory=list)
+    """Input keys processed by this run (recorded in every home it touches)."""
+    committed: list[str] = field(default_factory=list)
+    holders: set[str] = field(default_factory=set)
+    """Homes that hold only the action's own state (poll cursors), not a report's."""
+
+    def hydrate(self, ref: TrackerRef, body: str | None = None) -> dict[str, Any] | None:
+        """Load the block of ``ref`` (once per run); None when it has none or is unreadable."""
+        key = str(ref)
+        if key in self.origins.loaded:
+            return None
+        text = self.homes.read_body(ref) if body is None else body
+        try:
+            block = stateblock.read(text, self.unseal)
+        except StateBlockError as exc:
+            self.report.notes.append(f"{key}: {exc.reason}; its state was not loaded")
+            self.origins.loaded.add(key)
+            return None
+        if block is None:
+            return None
+        hydrate.load(self.rt, key, block, self.origins)
+        return block
+
+    def tracker(self) -> str:
+        return self.adapter.name
+
+    def _plan(self) -> dict[str, set[str]]:
+        plan = hydrate.subjects_by_home(self.rt, self.origins, self.project, self.tracker())
+        for home in self.origins.loaded:
+            plan.setdefault(home, set())
+        return plan
+
+    def flush(self, ref: TrackerRef) -> None:
+        """Commit the home ``ref`` before the adapter writes to it (write-ahead)."""
+        plan = self._plan()
+        if str(ref) in plan and not self.dry_run:
+            self._commit(str(ref), plan[str(ref)], len(plan))
+
+    def commit_all(self) -> None:
+        if self.dry_run:
+            return
+        plan = self._plan()
+        for home in sorted(plan):
+            self._commit(home, plan[home], len(plan))
+
+    def commit_block(self, ref: TrackerRef, block: dict[str, Any]) -> None:
+        """Merge ``block`` into the stored one of ``ref`` (e.g. the poll cursors)."""
+        if not self.dry_run:
+            self._write(ref, block)
+
+    def _commit(self, home: str, subjects: set[str], count: int) -> None:
+        ours = hydrate.dump(self.rt, home, subjects, self.origins, all_homes=count,
+                            run_inputs=self.run_inputs)
+        if home in self.origins.loaded or subjects:
+            self._write(to_ref(self.rt, home), ours)
+
+    def _write(self, ref: TrackerRef, ours: dict[str, Any]) -> None:
+        try:
+            self.adapter.check_private(ref)
+        except NotPrivateError as exc:
+            self.report.refused.append(f"state not written to {ref}: {exc.reason}")
+            return
+        for _ in range(ATTEMPTS):
+            body = self.homes.read_body(ref)
+            try:
+                theirs = stateblock.read(body, self.unseal)
+            except StateBlockError as exc:
+                self.report.notes.append(f"{ref}: {exc.reason}; it was replaced")
+                theirs = None
+            merged = stateblock.prune_writes(stateblock.merge(theirs, ours), self.rt.clock(),
+                                             DEFAULT_WINDOW * 2)
+            if theirs is not None and merged == theirs:
+                break
+            self.homes.write_body(ref, stateblock.write(body, merged, self.seal))
+            try:
+                check = stateblock.read(self.homes.read_body(ref), self.unseal)
+            except StateBlockError:
+                check = None
+            if check == merged:
+                break
+            ours = merged
+        if str(ref) not in self.committed:
+            self.committed.append(str(ref))
