@@ -28,9 +28,16 @@ from bridge.core.vocab.objects import VulnerabilityCase
 from bridge.service.render import RenderContext, load_activity
 from bridge.store import links, peers, state
 
+UNKNOWN_END = datetime.max.replace(tzinfo=UTC)
+"""Stands for an embargo end never announced: in force until terminated, never expires."""
+
 
 def _ts(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _stored(value: datetime | None) -> float | None:
+    return None if value is None or value == UNKNOWN_END else value.timestamp()
 
 
 def subjects_for_ref(session: Session, ref: str) -> list[str]:
@@ -65,6 +72,10 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
     em = EM(record.em_state)
     end = _ts(record.embargo_end)
     proposed = _ts(record.data.get("proposed_end"))
+    if em in (EM.ACTIVE, EM.REVISE) and end is None:
+        end = UNKNOWN_END  # announced in force without its end (reference case actors do)
+    if em in (EM.PROPOSED, EM.REVISE) and proposed is None:
+        proposed = UNKNOWN_END
     embargo = Embargo(
         em,
         end if em in (EM.ACTIVE, EM.REVISE, EM.EXITED) else None,
@@ -81,12 +92,10 @@ def save_view(session: Session, view: CaseView, our_actor: str, now: float,
               data: dict[str, Any] | None = None) -> None:
     """Store the subject's state after a decision (creating the rows when missing)."""
     current = case_data(session, view.subject) if data is None else data
-    proposed = view.embargo.proposed_end_time
-    current["proposed_end"] = proposed.timestamp() if proposed else None
-    end = view.embargo.end_time
+    current["proposed_end"] = _stored(view.embargo.proposed_end_time)
     state.put_case(
         session, view.subject, em_state=view.embargo.state.value, cs_state=str(view.cs),
-        embargo_end=end.timestamp() if end else None, data=current, now=now,
+        embargo_end=_stored(view.embargo.end_time), data=current, now=now,
     )
     me = state.get_participant(session, view.subject, our_actor)
     state.put_participant(

@@ -1,0 +1,171 @@
+"""The embargo guard beyond the pure rules.
+
+* **Breach alarms**: the outbound rules (``bridge.core.rules.decide._embargo_guard``) label and
+  comment a breach on the issue itself; ``alert_breaches`` sends their alarms to the notifier.
+  ``project_breaches`` covers what the rules cannot see: a whole repository made public
+  (GitHub's ``repository.publicized`` names no issue) while an issue in it is linked to an
+  embargo in force.
+* **Mirroring side**: inbound content goes only where the adapter has just verified privacy;
+  a refusal (``NotPrivateError``) raises the alarm here (``privacy_refused``), naming the
+  embargo when one is in force.
+* **Expiry**: ``check_expired`` (scheduled) notes on every linked issue that an embargo's end
+  has passed, once, and records the embargo as exited locally. It sends no protocol message:
+  termination (ET) stays a decision of the people on the case.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bridge.core import labels as label_specs
+from bridge.core.effects import Comment, SetLabels, TrackerEffect
+from bridge.core.errors import BridgeError
+from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.refs import TrackerRef, parse_ref
+from bridge.core.states.em import EM, IN_FORCE
+from bridge.service import metrics
+from bridge.service.effects import apply_effects
+from bridge.service.notifier import notify, when
+from bridge.service.runtime import Runtime
+from bridge.service.subjects import subjects_for_ref
+from bridge.store import audit, db, links, state
+from bridge.store.models import CaseState, Link
+
+log = logging.getLogger("bridge.guard")
+
+BREACH_LABEL = "vultron:embargo-breach"
+EXITED_LABEL = "vultron:embargo-exited"
+
+
+@dataclass(frozen=True)
+class Breach:
+    subject: str
+    ref: str
+    what: str
+
+
+def to_ref(rt: Runtime, text: str) -> TrackerRef:
+    return parse_ref(text, rt.config.tracker_kinds(), rt.config.web_hosts())
+
+
+def _embargo(rt: Runtime, subject: str) -> tuple[str, float | None]:
+    with rt.sessions() as session:
+        record = state.get_case(session, subject)
+    if record is None:
+        return EM.NONE.value, None
+    return record.em_state, record.embargo_end
+
+
+def alert_breaches(rt: Runtime, breaches: Sequence[Breach]) -> None:
+    """Send one alarm per breach (the rules already labelled and commented the issue)."""
+    for breach in breaches:
+        em_state, end = _embargo(rt, breach.subject)
+        text = (
+            f":rotating_light: vultron-bridge: {breach.what} (case `{breach.subject}`, "
+            f"issue `{breach.ref}`). Embargo {em_state}, agreed end: {when(end)}. "
+            "The bridge publishes nothing before the end; decide with the participants "
+            "whether to terminate the embargo early."
+        )
+        notify(rt, "embargo_breach", breach.subject, text)
+
+
+def project_breaches(rt: Runtime, event: TrackerEvent, breaches: list[Breach],
+                     effects: list[tuple[str, TrackerEffect]]) -> None:
+    """A repository/project made public: every linked issue in it under an embargo in force
+    is a breach (label + alarm; no comment: the issue is public now)."""
+    if event.kind is not EventKind.MADE_PUBLIC or event.ref is not None or not event.project:
+        return
+    prefix = f"{event.tracker}:{event.project}"
+    now = rt.clock()
+    with db.transaction(rt.sessions) as session:
+        refs = session.scalars(
+            select(Link.ref).where(Link.ref.startswith(prefix, autoescape=True)).distinct()
+        ).all()
+        for ref in sorted(refs):
+            if ref[len(prefix):][:1] not in ("#", "@"):
+                continue
+            for subject in subjects_for_ref(session, ref):
+                record = state.get_case(session, subject)
+                if record is None or EM(record.em_state) not in IN_FORCE:
+                    continue
+                what = f"embargo breach on {ref}: the repository {event.project} was made public"
+                breaches.append(Breach(subject, ref, what))
+                effects.append((event.tracker, SetLabels(ref=to_ref(rt, ref),
+                                                         add=(BREACH_LABEL,))))
+                audit.append(session, "embargo.breach", subject, {"ref": ref, "what": what},
+                             now)
+
+
+def privacy_refused(rt: Runtime, subject: str, where: str, reason: str) -> None:
+    """A write of report content was stopped because the destination is not private."""
+    metrics.ALERTS.labels(kind="privacy_refused").inc()
+    em_state, end = _embargo(rt, subject)
+    with db.transaction(rt.sessions) as session:
+        audit.append(session, "privacy.refused", subject,
+                     {"destination": where, "reason": reason, "em": em_state}, rt.clock())
+    embargo = f" An embargo is {em_state} (end: {when(end)})." if EM(em_state) in IN_FORCE else ""
+    notify(rt, "privacy_refused", subject, (
+        f":no_entry: vultron-bridge: report content for `{subject}` was NOT written to "
+        f"`{where}`: {reason}.{embargo} Fix the destination (make it private) and requeue."
+    ))
+
+
+def _expired_text(subject: str, end: float | None) -> str:
+    return (
+        f"**vultron-bridge**: the embargo on `{subject}` reached its agreed end "
+        f"({when(end)}). The embargo is over by its terms; coordinate publication with the "
+        "case participants.\n"
+    )
+
+
+def check_expired(rt: Runtime) -> list[str]:
+    """Note every embargo in force whose end has passed; returns the subjects noted.
+
+    For each: a private comment (once, by marker) and the ``vultron:embargo-exited`` label on
+    every linked issue, then the subject's EM state is recorded as EXITED. Tracker writes come
+    first, so a crash in between only repeats idempotent writes.
+    """
+    now = rt.clock()
+    with rt.sessions() as session:
+        due = session.execute(
+            select(CaseState.case_id, CaseState.embargo_end).where(
+                CaseState.em_state.in_([s.value for s in IN_FORCE]),
+                CaseState.embargo_end.is_not(None),
+                CaseState.embargo_end <= now,
+            ).order_by(CaseState.case_id)
+        ).all()
+    noted = []
+    for subject, end in due:
+        with rt.sessions() as session:
+            refs = sorted({link.ref for link in links.links_for_subject(session, subject)})
+        failed: dict[str, str] = {}
+        for text in refs:
+            ref = to_ref(rt, text)
+            effects: list[TrackerEffect] = [
+                SetLabels(ref=ref, add=(EXITED_LABEL,),
+                          remove=label_specs.exclusive_with(EXITED_LABEL)),
+                Comment(ref=ref, body=_expired_text(subject, end), content=False,
+                        marker_id=f"embargo-expired:{subject}:{end}"),
+            ]
+            try:
+                apply_effects(rt, ref.tracker, effects)
+            except BridgeError as exc:  # one unreachable issue must not hide the others
+                failed[text] = exc.kind  # audited below with the expiry
+                log.warning("embargo expiry note on %s failed: %s", text, exc.kind)
+        with db.transaction(rt.sessions) as session:
+            record = state.get_case(session, subject)
+            if record is None or EM(record.em_state) not in IN_FORCE:
+                continue
+            data = dict(record.data)
+            data["proposed_end"] = None
+            state.put_case(session, subject, em_state=EM.EXITED.value,
+                           cs_state=record.cs_state, embargo_end=record.embargo_end,
+                           data=data, now=now)
+            audit.append(session, "embargo.expired", subject,
+                         {"end": end, "issues": refs, "failed": failed}, now)
+        noted.append(subject)
+    return noted

@@ -1,0 +1,197 @@
+"""The inbox accept path: check, authenticate, persist, answer 202. Work happens in the worker.
+
+Order: media type (415) → capped body (413) → safe JSON (400) → authentication (401; a
+document without ``actor`` is parsed first, so a non-activity gets its 400) → parse (400) →
+store with an audit entry in one transaction (503 when the store fails) → 202.
+
+Authentication, either:
+
+* an HTTP message signature (RFC 9421 or draft-cavage-12) that verifies with the key fetched
+  from the signer's actor document (through the SSRF guard), dated within
+  ``peers.date_window_seconds``, whose owner is the activity's ``actor``; or
+* no signature at all, when the activity's ``actor`` is under a configured
+  ``peers.trusted[].prefix`` (same scheme, host and port; the path starts with the prefix's
+  path) and, when that peer has a ``bearer_token``, ``Authorization: Bearer <token>`` matches
+  (constant-time). A request that carries a signature is always verified, trusted or not.
+
+Deduplication is by activity id (``sha256:<hex>`` of the body when the activity has none). A
+second POST with the same id is answered 202 ``duplicate`` and changes nothing — also when its
+bytes differ (a peer re-serialising the same activity): the first stored copy stays, and the
+difference is written to the audit log (``inbox.changed_duplicate``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridge.config.schema import TrustedPeer
+from bridge.core.errors import AuthenticationError, InputError, NotFound, TransientError
+from bridge.core.jsonload import load_json
+from bridge.core.vocab.base import ref_id
+from bridge.core.vocab.enums import safe_name
+from bridge.core.vocab.parse import parse_activity
+from bridge.delivery.keyfetch import KeyFetcher
+from bridge.delivery.ssrf import AllowPolicy, guarded_client
+from bridge.httpsig import Signer, VerifyPolicy, check_actor_owns_key, detect_scheme, verify_request
+from bridge.service import metrics
+from bridge.service.delivery import actor_key
+from bridge.service.http import read_body, require_activity_media_type
+from bridge.service.runtime import Runtime
+from bridge.store import audit, db, inbound
+
+_LOCK = threading.Lock()
+
+
+def key_fetcher(request: Request) -> KeyFetcher:
+    """The app's key fetcher (built once): SSRF-guarded, cached, signing its GETs."""
+    state = request.app.state
+    fetcher: KeyFetcher | None = getattr(state, "inbox_key_fetcher", None)
+    if fetcher is None:
+        with _LOCK:
+            fetcher = getattr(state, "inbox_key_fetcher", None)
+            if fetcher is None:
+                rt: Runtime = state.runtime
+                allow = AllowPolicy.build(
+                    allow_loopback=rt.config.delivery.allow_loopback,
+                    networks=rt.config.delivery.allow_networks,
+                )
+                timeout = rt.config.delivery.timeout_seconds
+                # no pooled connections: fetches are rare (cached) and nothing is left open
+                inner = httpx.HTTPTransport(
+                    trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+                fetcher = KeyFetcher(
+                    guarded_client(allow, timeout=timeout, inner=inner), clock=rt.clock,
+                    timeout=timeout,
+                    signer=Signer.for_actor(rt.actor_id, actor_key(rt)),
+                )
+                state.inbox_key_fetcher = fetcher
+    return fetcher
+
+
+def public_url(rt: Runtime, request: Request) -> str:
+    """What the client addressed, as seen from outside (``actor.base_url`` + path + query)."""
+    query = request.url.query
+    return rt.config.actor.base_url + request.url.path + (f"?{query}" if query else "")
+
+
+def _authority(url: str) -> tuple[str, str, int | None] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
+
+
+def trusted_peer(peers: tuple[TrustedPeer, ...], actor: str | None) -> TrustedPeer | None:
+    """The configured peer whose prefix covers ``actor`` (same origin, path prefix)."""
+    if not actor:
+        return None
+    here = _authority(actor)
+    for peer in peers:
+        if here is None or _authority(peer.prefix) != here:
+            continue
+        if (urlsplit(actor).path or "/").startswith(urlsplit(peer.prefix).path or "/"):
+            return peer
+    return None
+
+
+def _bearer(headers: list[tuple[str, str]]) -> str | None:
+    for name, value in headers:
+        if name.lower() == "authorization":
+            scheme, _, token = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+def authenticate(rt: Runtime, fetcher: Callable[[], KeyFetcher], method: str, url: str,
+                 headers: list[tuple[str, str]], body: bytes, actor: str | None) -> str:
+    """Who vouches for the request (``signature:<scheme>`` / ``trusted``), or
+    AuthenticationError. Blocking (a key may be fetched): call it from a worker thread."""
+    if detect_scheme(headers) is not None:
+        keys = fetcher()
+        verified = verify_request(
+            method, url, headers, body, fetch_key=keys, refresh_key=keys.refresh,
+            now=rt.clock(),
+            policy=VerifyPolicy(date_window=float(rt.config.peers.date_window_seconds)),
+        )
+        check_actor_owns_key(actor, verified)
+        return f"signature:{verified.scheme.value}"
+    peer = trusted_peer(rt.config.peers.trusted, actor)
+    if peer is None:
+        raise AuthenticationError(
+            "the request is not signed and its actor is not a trusted peer: sign it with "
+            "an HTTP message signature (RFC 9421 or draft-cavage-12)"
+        )
+    if peer.bearer_token is not None:
+        given = _bearer(headers)
+        expected = peer.bearer_token.get_secret_value()
+        if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise AuthenticationError("this trusted peer must send its bearer token")
+    return "trusted"
+
+
+def _store(rt: Runtime, source: str, key: str, body: bytes, headers: dict[str, str],
+           entry: dict[str, Any]) -> inbound.AcceptResult:
+    now = rt.clock()
+    try:
+        with db.transaction(rt.sessions) as session:
+            accepted = inbound.accept(session, source, key, body, headers, now)
+            if not accepted.duplicate:
+                audit.append(session, "inbox.accepted", key, entry, now)
+            elif not accepted.same_body:
+                audit.append(session, "inbox.changed_duplicate", key, entry, now)
+            return accepted
+    except SQLAlchemyError as exc:
+        raise TransientError("the store is unavailable") from exc
+
+
+async def receive(name: str, request: Request) -> JSONResponse:
+    """``POST /actors/{name}/inbox/``: the whole accept path."""
+    rt: Runtime = request.app.state.runtime
+    if name != rt.config.actor.name:
+        raise NotFound("no such actor")
+    require_activity_media_type(request)
+    limits = rt.config.limits
+    body = await read_body(request, limits.max_body_bytes)
+    data = load_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+    if not isinstance(data, dict):
+        raise InputError("the activity must be a JSON object")
+    actor = ref_id(data.get("actor"))
+    if actor is None:  # not an activity at all, most likely: say so rather than "untrusted"
+        parse_activity(data)
+    headers = list(request.headers.items())
+    try:
+        how = await run_in_threadpool(
+            authenticate, rt, lambda: key_fetcher(request), request.method,
+            public_url(rt, request),
+            headers, body, actor,
+        )
+    except AuthenticationError:
+        metrics.INBOX.labels(outcome="unauthenticated").inc()
+        raise
+    activity = parse_activity(data).document
+    key = activity.id or "sha256:" + hashlib.sha256(body).hexdigest()
+    entry = {"type": safe_name(activity.type), "actor": actor, "auth": how,
+             "sha256": hashlib.sha256(body).hexdigest()}
+    accepted = await run_in_threadpool(
+        _store, rt, f"inbox:{name}", key, body, dict(request.headers), entry
+    )
+    if not accepted.duplicate:
+        rt.wake_process.set()
+    outcome = "duplicate" if accepted.duplicate else "accepted"
+    metrics.INBOX.labels(outcome=outcome).inc()
+    return JSONResponse({"status": outcome, "id": accepted.id}, status_code=202)

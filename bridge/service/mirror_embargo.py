@@ -1,0 +1,195 @@
+"""Embargo messages from peers → the case's EM state (through the EM state machine), labels
+and a private comment saying what happened, when the embargo ends (ISO 8601 with its offset,
+plus UTC) and how to answer.
+
+* ``Invite(EmbargoEvent)``: EP, or EV while an embargo is in force (the catalogue's
+  ``classify`` tells them apart by the current EM state). The Invite is stored and named in
+  the subject's ``invite_id`` so that our answer (EA/ER/EC/EJ) can carry it inline.
+* ``Accept`` / ``Reject`` of that Invite: EA/EC or ER/EJ; the answering participant's
+  consent becomes SIGNATORY / DECLINED. An answer for another end time than the pending one
+  is stale and ignored.
+* ``Remove(EmbargoEvent)``: ET.
+* ``Add(EmbargoEvent → case)`` / ``Announce(EmbargoEvent)`` from the case owner: the embargo
+  is in force with that end (the owner's word, not a proposal).
+
+A message the state machine refuses changes nothing and is finished as ``ignored``, saying why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bridge.core.catalogue.classify import classify
+from bridge.core.effects import Comment
+from bridge.core.errors import InputError, TransitionRefused
+from bridge.core.refs import TrackerRef
+from bridge.core.states import em
+from bridge.core.states.em import EM, EMEvent
+from bridge.core.vocab.activities import Activity
+from bridge.core.vocab.base import ref_id
+from bridge.core.vocab.emit import to_wire
+from bridge.core.vocab.enums import EM as WireEM
+from bridge.core.vocab.objects import EmbargoEvent
+from bridge.service.mirror_base import (
+    Context,
+    Mirrored,
+    Planned,
+    case_data,
+    em_label_effects,
+    ensure_case,
+    linked_refs,
+    planned,
+    put_participant,
+)
+from bridge.service.mirror_case import case_of
+from bridge.service.mirror_texts import embargo_changed, embargo_proposed
+from bridge.service.subjects import UNKNOWN_END, load_view, save_view
+from bridge.store import state
+
+_WHAT = {EMEvent.ACCEPT: "accepted", EMEvent.ACCEPT_REVISION: "accepted the revision of",
+         EMEvent.REJECT: "rejected", EMEvent.REJECT_REVISION: "rejected the revision of",
+         EMEvent.TERMINATE: "terminated"}
+
+
+def _comment(refs: list[TrackerRef], body: str, ctx: Context) -> Planned:
+    return [(r.tracker, Comment(ref=r, body=body, content=False,
+                                marker_id=f"embargo:{ctx.key}")) for r in refs]
+
+
+def _subject(session: Session, ctx: Context, invite: Activity | None,
+             embargo: EmbargoEvent | None) -> str | None:
+    activity = ctx.activity
+    subject = case_of(
+        session, ref_id(invite.target) if invite else None,
+        ref_id(embargo.context) if embargo else None, ref_id(activity.target),
+        ref_id(activity.origin), ctx.case_hint, ref_id(activity.context),
+    )
+    if subject is not None:
+        record = state.get_case(session, subject)
+        if record is None or "kind" not in record.data:
+            ensure_case(session, subject, ctx.now)
+    return subject
+
+
+def _event(ctx: Context, state_now: EM) -> EMEvent | None:
+    code = classify(ctx.activity, em_state=WireEM(state_now.value))
+    try:
+        return EMEvent(code.value) if code is not None else None
+    except ValueError:
+        return None
+
+
+def _transition(ctx: Context, session: Session, subject: str, event: EMEvent,
+                end: datetime | None, data: dict[str, Any]) -> em.Embargo | str:
+    """Apply one EM event to the subject and store it; a reason string when refused."""
+    view = load_view(session, subject, ctx.rt.actor_id, "")
+    embargo = view.embargo
+    if end is not None and embargo.proposed_end_time == UNKNOWN_END:
+        embargo = replace(embargo, proposed_end_time=end)
+    try:
+        new = em.apply(embargo, event, end_time=end, now=ctx.rt.now())
+    except (TransitionRefused, InputError) as exc:
+        return f"{event.value} refused: {exc.reason}"
+    save_view(session, replace(view, embargo=new), ctx.rt.actor_id, ctx.now, data)
+    return new
+
+
+def on_proposal(ctx: Context, embargo: EmbargoEvent) -> Mirrored:
+    """``Invite(EmbargoEvent)``: EP or EV."""
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        subject = _subject(session, ctx, ctx.activity, embargo)
+        if subject is None:
+            return "the embargo proposal names no case"
+        current = EM(state.get_case(session, subject).em_state)  # type: ignore[union-attr]
+        event = _event(ctx, current)
+        if event not in (EMEvent.PROPOSE, EMEvent.PROPOSE_REVISION):
+            return "not an embargo proposal"
+        state.put_object(session, ctx.key, "Invite", to_wire(ctx.activity), ctx.now)
+        data = {**case_data(session, subject), "invite_id": ctx.key}
+        new = _transition(ctx, session, subject, event, embargo.end_time, data)
+        if isinstance(new, str):
+            return new
+        refs = linked_refs(session, ctx.rt, subject)
+        body = embargo_proposed(subject, ctx.actor, embargo.end_time,
+                                event is EMEvent.PROPOSE_REVISION)
+        return subject, em_label_effects(refs, new.state.value) + _comment(refs, body, ctx)
+    return planned(ctx, "EMBARGO_PROPOSAL", decide)
+
+
+def _answered(ctx: Context) -> tuple[Activity | None, EmbargoEvent | None]:
+    obj = ctx.activity.object_
+    if isinstance(obj, EmbargoEvent):  # legacy: the answer names the embargo itself
+        return None, obj
+    if isinstance(obj, Activity):
+        inner = obj.object_
+        return obj, inner if isinstance(inner, EmbargoEvent) else None
+    return None, None
+
+
+def on_answer(ctx: Context) -> Mirrored:
+    """``Accept`` / ``Reject`` of an embargo Invite: EA/EC or ER/EJ."""
+    invite, embargo = _answered(ctx)
+
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        subject = _subject(session, ctx, invite, embargo)
+        if subject is None:
+            return "the embargo answer names no case"
+        current = EM(state.get_case(session, subject).em_state)  # type: ignore[union-attr]
+        event = _event(ctx, current)
+        if event not in _WHAT or event is EMEvent.TERMINATE:
+            return "not an answer to an embargo proposal"
+        new = _transition(ctx, session, subject, event,
+                          embargo.end_time if embargo else None, case_data(session, subject))
+        if isinstance(new, str):
+            return new
+        accepted = event in (EMEvent.ACCEPT, EMEvent.ACCEPT_REVISION)
+        if ctx.actor and ctx.actor != ctx.rt.actor_id:
+            put_participant(session, subject, ctx.actor, ctx.now,
+                            consent="SIGNATORY" if accepted else "DECLINED")
+        refs = linked_refs(session, ctx.rt, subject)
+        body = embargo_changed(subject, ctx.actor, _WHAT[event], new.state.value, new.end_time)
+        return subject, em_label_effects(refs, new.state.value) + _comment(refs, body, ctx)
+    return planned(ctx, "EMBARGO_ANSWER", decide)
+
+
+def on_terminate(ctx: Context, embargo: EmbargoEvent | None) -> Mirrored:
+    """``Remove(EmbargoEvent)``: ET."""
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        subject = _subject(session, ctx, None, embargo)
+        if subject is None:
+            return "the embargo termination names no case"
+        new = _transition(ctx, session, subject, EMEvent.TERMINATE, None,
+                          case_data(session, subject))
+        if isinstance(new, str):
+            return new
+        refs = linked_refs(session, ctx.rt, subject)
+        body = embargo_changed(subject, ctx.actor, "terminated", new.state.value, new.end_time)
+        return subject, em_label_effects(refs, new.state.value) + _comment(refs, body, ctx)
+    return planned(ctx, "ET", decide)
+
+
+def on_activate(ctx: Context, embargo: EmbargoEvent, message: str) -> Mirrored:
+    """``Add(EmbargoEvent → case)`` / ``Announce(EmbargoEvent)``: the embargo is in force."""
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        subject = _subject(session, ctx, None, embargo)
+        if subject is None:
+            return "the embargo names no case"
+        record = state.get_case(session, subject)
+        assert record is not None
+        if record.em_state == EM.EXITED.value:
+            return "the case's embargo has ended; a new one needs a new proposal"
+        end = embargo.end_time
+        if end is not None and (end.tzinfo is None or end.utcoffset() is None):
+            return "the embargo end time has no time zone"
+        data = {**record.data, "proposed_end": None}
+        stored_end = end.timestamp() if end is not None else record.embargo_end
+        state.put_case(session, subject, em_state=EM.ACTIVE.value, cs_state=record.cs_state,
+                       embargo_end=stored_end, data=data, now=ctx.now)
+        refs = linked_refs(session, ctx.rt, subject)
+        body = embargo_changed(subject, ctx.actor, "put in force", EM.ACTIVE.value, end)
+        return subject, em_label_effects(refs, EM.ACTIVE.value) + _comment(refs, body, ctx)
+    return planned(ctx, message, decide)

@@ -1,0 +1,83 @@
+"""``Offer(VulnerabilityReport)`` → exactly one private issue, linked, with the report's state.
+
+The issue is created (or found again, by its hidden marker) by the adapter, which verifies the
+destination is private first; a public destination stops the write (``NotPrivateError``): the
+alarm goes out and the input fails, with nothing written. Then, in one transaction: the link
+report ↔ issue (``mirrors``), the stored Offer, the report's state row (kind ``report``, EM
+NONE, CS ``Vfd.pxa`` — receiving the report makes us, the vendor, aware), our RM RECEIVED and
+the finder as a participant. Each step is an upsert: running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from bridge.core.effects import Destination
+from bridge.core.errors import ConfigurationError, NotPrivateError
+from bridge.core.vocab.base import ref_ids
+from bridge.core.vocab.emit import to_wire
+from bridge.core.vocab.objects import VulnerabilityReport
+from bridge.service.guard import privacy_refused
+from bridge.service.mirror_base import Context, Mirrored
+from bridge.service.mirror_texts import Row, participants_table, report_body, report_title
+from bridge.store import audit, db, links, state
+
+RECEIVED_LABEL = "vultron:received"
+
+
+def destination(ctx: Context) -> Destination:
+    configured = ctx.rt.config.destinations.get("default")
+    if configured is None:
+        raise ConfigurationError(
+            "no destinations.default is configured: an inbound report has nowhere to go"
+        )
+    return Destination(tracker=configured.tracker, project=configured.project,
+                       mode=configured.mode)
+
+
+def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
+    rt = ctx.rt
+    if not report.id:
+        return Mirrored("RS", ignored="the offered report has no id")
+    finder = ctx.actor or next(iter(ref_ids(report.attributed_to)), None)
+    where = destination(ctx)
+    rows = [Row(rt.actor_id, ["vendor"], "RECEIVED")]
+    if finder:
+        rows.append(Row(finder, ["finder"], "ACCEPTED"))
+    body = report_body(report, ctx.activity.id, finder, participants_table(rows, rt.actor_id))
+    try:
+        ensured = rt.adapter(where.tracker).ensure_private_issue(
+            where, report.id, report_title(report), body, [RECEIVED_LABEL]
+        )
+    except NotPrivateError as exc:
+        privacy_refused(rt, report.id, f"{where.tracker}:{where.project}", exc.reason)
+        raise
+    now = ctx.now
+    with db.transaction(rt.sessions) as session:
+        linked = links.add_link(session, report.id, ensured.ref, "mirrors", "inbox", now)
+        state.put_object(session, ctx.key, "Offer", to_wire(ctx.activity), now)
+        record = state.get_case(session, report.id)
+        data = dict(record.data) if record else {}
+        data.setdefault("kind", "report")
+        data.setdefault("offer_id", ctx.key)
+        if finder:
+            data.setdefault("finder", finder)
+        if record is None or data != record.data:
+            state.put_case(
+                session, report.id, em_state=record.em_state if record else "NONE",
+                cs_state=record.cs_state if record else "Vfd.pxa",
+                embargo_end=record.embargo_end if record else None, data=data, now=now,
+            )
+        if state.get_participant(session, report.id, rt.actor_id) is None:
+            state.put_participant(session, report.id, rt.actor_id, rm_state="RECEIVED",
+                                  em_consent=None, roles=["vendor"], now=now)
+        if finder and state.get_participant(session, report.id, finder) is None:
+            state.put_participant(session, report.id, finder, rm_state="ACCEPTED",
+                                  em_consent=None, roles=["finder"], now=now)
+        case_id = data.get("case_id")
+        if case_id:  # the case arrived first: it speaks through this issue too
+            links.add_link(session, str(case_id), ensured.ref, "tracks", "inbox", now)
+        if linked or ensured.created:
+            audit.append(session, "mirror.report", report.id, {
+                "ref": str(ensured.ref), "created": ensured.created, "offer": ctx.key,
+                "finder": finder, "source": ctx.item.source,
+            }, now)
+    return Mirrored("RS", subject=report.id, effects=1)

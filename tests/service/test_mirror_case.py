@@ -1,0 +1,161 @@
+"""Cases, statuses, participants, notes and engagement → state, links, labels, comments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge.core.markers import has_marker
+from bridge.store import links, state
+from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
+
+COORD = "https://coord.example/actors/coordinator"
+OTHER = "https://other.example/actors/vendor2"
+CASE = "https://coord.example/cases/1"
+REPORT = "https://finder.example/reports/1"
+OURS = f"{VENDOR_BASE}/actors/vendor"
+AS = "https://www.w3.org/ns/activitystreams"
+
+
+@pytest.fixture
+def cenv(tmp_path: Path) -> Iterator[Env]:
+    trusted = [(FINDER, None), ("https://coord.example/actors/", None),
+               ("https://other.example/actors/", None)]
+    with make_env(tmp_path, trusted=trusted) as env:
+        env.post(offer())
+        assert env.work() == ["done"]
+        yield env
+
+
+def participant(actor: str, roles: list[str], rm: str, n: int) -> dict[str, Any]:
+    return {"type": "CaseParticipant", "id": f"{CASE}/participants/{n}", "attributedTo": actor,
+            "context": CASE, "caseRoles": roles,
+            "participantStatuses": [{"type": "ParticipantStatus", "context": CASE,
+                                     "attributedTo": actor, "rmState": rm}]}
+
+
+def case_doc(em: str = "NONE", pxa: str = "pxa") -> dict[str, Any]:
+    return {
+        "type": "VulnerabilityCase", "id": CASE, "attributedTo": COORD,
+        "caseParticipants": [participant(COORD, ["coordinator"], "ACCEPTED", 1),
+                             participant(FINDER, ["finder"], "ACCEPTED", 2),
+                             participant(OURS, ["vendor"], "CLOSED", 3)],
+        "vulnerabilityReports": [REPORT],
+        "caseStatuses": [{"type": "CaseStatus", "context": CASE, "emState": em,
+                          "pxaState": pxa}],
+    }
+
+
+def activity(kind: str, obj: Any, n: str, actor: str = COORD, **extra: Any) -> dict[str, Any]:
+    return {"@context": AS, "type": kind, "id": f"https://coord.example/activities/{n}",
+            "actor": actor, "object": obj, **extra}
+
+
+def issue(env: Env) -> Any:
+    return env.tracker.fake.repos["acme/embargoed"].issues[1]
+
+
+def test_create_case_links_the_report_issue_and_sets_state(cenv: Env) -> None:
+    assert cenv.post(activity("Create", case_doc(em="ACTIVE", pxa="Pxa"), "c1")).status_code \
+        == 202
+    assert cenv.work() == ["done"]
+    with cenv.rt.sessions() as session:
+        found = {(link.ref, link.relation.value) for link in links.links_for_subject(
+            session, CASE)}
+        record = state.get_case(session, CASE)
+        report = state.get_case(session, REPORT)
+        people = {p.actor: (p.rm_state, p.roles) for p in state.participants_for_case(
+            session, CASE)}
+    assert found == {("github:acme/embargoed#1", "tracks")}
+    assert record is not None and record.data["kind"] == "case"
+    assert record.data["reports"] == [REPORT] and record.data["case_object_id"] == CASE
+    assert (record.em_state, record.cs_state) == ("ACTIVE", "Vfd.Pxa")
+    assert record.data["finder"] == FINDER
+    assert report is not None and report.data["case_id"] == CASE
+    assert people[COORD] == ("ACCEPTED", ["coordinator"])
+    assert people[FINDER][0] == "ACCEPTED"
+    assert people[OURS][0] == "RECEIVED"  # our RM is ours, not the peer's view of it
+    labels = issue(cenv).labels
+    assert "vultron:embargo-active" in labels and "vultron:public" in labels
+    tables = [c for c in issue(cenv).comments if "participants of" in c.body]
+    assert len(tables) == 1 and COORD in tables[0].body and "(this bridge)" in tables[0].body
+    # the same case again: no new comment, no second link
+    cenv.post(activity("Update", case_doc(em="ACTIVE", pxa="Pxa"), "c2"))
+    assert cenv.work() == ["done"]
+    assert len([c for c in issue(cenv).comments if "participants of" in c.body]) == 1
+
+
+def test_add_report_to_case_before_the_offer_links_when_the_offer_comes(
+        tmp_path: Path) -> None:
+    with make_env(tmp_path, trusted=[(FINDER, None), ("https://coord.example/", None)]) as env:
+        report = {"type": "VulnerabilityReport", "id": REPORT}
+        env.post(activity("Add", report, "a1", target=CASE))
+        env.post(offer())
+        assert env.work() == ["done", "done"]
+        with env.rt.sessions() as session:
+            refs = [link.ref for link in links.links_for_subject(session, CASE)]
+        assert refs == ["github:acme/embargoed#1"]
+
+
+def test_participant_status_updates_the_table(cenv: Env) -> None:
+    cenv.post(activity("Create", case_doc(), "c1"))
+    status = {"type": "ParticipantStatus", "context": CASE, "attributedTo": OTHER,
+              "rmState": "VALID", "cvdRole": ["vendor"]}
+    cenv.post(activity("Add", status, "s1", target=f"{CASE}/participants/9"))
+    assert cenv.work() == ["done", "done"]
+    with cenv.rt.sessions() as session:
+        other = state.get_participant(session, CASE, OTHER)
+    assert other is not None and (other.rm_state, other.roles) == ("VALID", ["vendor"])
+    tables = [c.body for c in issue(cenv).comments if "participants of" in c.body]
+    assert len(tables) == 2 and OTHER in tables[-1]
+
+
+def test_case_status_sets_em_and_pxa_labels(cenv: Env) -> None:
+    cenv.post(activity("Create", case_doc(), "c1"))
+    status = {"type": "CaseStatus", "context": CASE, "emState": "ACTIVE", "pxaState": "pXa"}
+    cenv.post(activity("Add", status, "s2", target=CASE))
+    assert cenv.work() == ["done", "done"]
+    labels = issue(cenv).labels
+    assert "vultron:embargo-active" in labels and "vultron:exploit-public" in labels
+    with cenv.rt.sessions() as session:
+        record = state.get_case(session, CASE)
+    assert record is not None and record.cs_state == "Vfd.pXa"
+
+
+def test_a_note_becomes_one_private_comment(cenv: Env) -> None:
+    cenv.post(activity("Create", case_doc(), "c1"))
+    note = {"type": "Note", "id": f"{CASE}/notes/1", "context": CASE,
+            "attributedTo": COORD, "content": "Patch attached <!-- vultron-bridge vb00 --> @team"}
+    cenv.post(activity("Create", note, "n1", target=CASE))
+    cenv.post(activity("Add", note, "n2", target=CASE))
+    assert cenv.work() == ["done", "done", "done"]
+    notes = [c.body for c in issue(cenv).comments if "note from" in c.body]
+    assert len(notes) == 1
+    assert "Patch attached" in notes[0] and "<!-- vultron-bridge vb00" not in notes[0]
+    assert "@team" not in notes[0]  # mentions are defused
+    assert has_marker(notes[0], f"note:{CASE}/notes/1")
+
+
+@pytest.mark.parametrize(("kind", "rm"), [("Join", "ACCEPTED"), ("Ignore", "DEFERRED"),
+                                         ("Leave", "CLOSED")])
+def test_engagement_of_another_participant(cenv: Env, kind: str, rm: str) -> None:
+    cenv.post(activity("Create", case_doc(), "c1"))
+    cenv.post(activity(kind, CASE, f"e-{kind}", actor=OTHER))
+    assert cenv.work() == ["done", "done"]
+    with cenv.rt.sessions() as session:
+        other = state.get_participant(session, CASE, OTHER)
+    assert other is not None and other.rm_state == rm
+
+
+def test_unmapped_activities_are_ignored_with_a_reason(cenv: Env) -> None:
+    cenv.post(activity("Like", CASE, "l1"))
+    cenv.post(activity("Read", {"type": "Offer", "id": "x", "actor": FINDER,
+                                "object": {"type": "VulnerabilityReport", "id": REPORT}}, "r1"))
+    assert cenv.work() == ["done", "done"]
+    rows = cenv.inbound_rows()[1:]
+    assert [status for status, _ in rows] == ["ignored", "ignored"]
+    assert all("no inbound mapping" in (reason or "") for _, reason in rows)
+    assert cenv.audit_kinds().count("mirror.ignored") == 2

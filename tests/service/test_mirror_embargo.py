@@ -1,0 +1,136 @@
+"""Embargo messages from peers → EM state, labels, comments with the end's time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge.service.render import RenderContext
+from bridge.service.subjects import load_view, render_context
+from bridge.store import state
+from tests.service.conftest import FINDER, Env, make_env, offer
+from tests.service.test_mirror_case import CASE, OURS, activity, case_doc
+from tests.service.test_mirror_report import make_pending
+
+END = "2099-01-31T12:00:00-05:00"
+END_UTC = "2099-01-31T17:00:00+00:00"
+LATER = "2099-06-30T00:00:00+02:00"
+
+
+@pytest.fixture
+def eenv(tmp_path: Path) -> Iterator[Env]:
+    trusted = [(FINDER, None), ("https://coord.example/actors/", None)]
+    with make_env(tmp_path, trusted=trusted) as env:
+        env.post(offer())
+        env.post(activity("Create", case_doc(), "c1"))
+        assert env.work() == ["done", "done"]
+        yield env
+
+
+def embargo(end: str, n: int = 1) -> dict[str, Any]:
+    return {"type": "EmbargoEvent", "id": f"{CASE}/embargoes/{n}", "context": CASE,
+            "startTime": "2024-01-01T00:00:00Z", "endTime": end}
+
+
+def invite(end: str, n: int = 1) -> dict[str, Any]:
+    return activity("Invite", embargo(end, n), f"inv-{n}", target=CASE, context=CASE)
+
+
+def labels(env: Env) -> list[str]:
+    return list(env.tracker.fake.repos["acme/embargoed"].issues[1].labels)
+
+
+def comments(env: Env) -> list[str]:
+    return [c.body for c in env.tracker.fake.repos["acme/embargoed"].issues[1].comments]
+
+
+def case(env: Env) -> state.CaseRecord:
+    with env.rt.sessions() as session:
+        record = state.get_case(session, CASE)
+    assert record is not None
+    return record
+
+
+def test_proposal_accept_and_terminate(eenv: Env) -> None:
+    eenv.post(invite(END))
+    assert eenv.work() == ["done"]
+    assert "vultron:embargo-proposed" in labels(eenv)
+    [proposal] = [c for c in comments(eenv) if "proposes an embargo" in c]
+    assert END in proposal and f"{END_UTC} UTC" in proposal
+    assert "vultron:embargo-accept" in proposal and "/vultron embargo accept" in proposal
+    record = case(eenv)
+    assert record.em_state == "PROPOSED" and record.data["invite_id"] == invite(END)["id"]
+    # our answer (EA) can carry the stored Invite inline
+    with eenv.rt.sessions() as session:
+        view = load_view(session, CASE, OURS, "")
+        ctx: RenderContext = render_context(session, view, OURS, "seed", eenv.rt.now())
+    assert ctx.invite is not None and ctx.invite.id == invite(END)["id"]
+
+    eenv.post(activity("Accept", invite(END), "acc-1", actor=FINDER))
+    assert eenv.work() == ["done"]
+    assert "vultron:embargo-active" in labels(eenv)
+    assert "vultron:embargo-proposed" not in labels(eenv)
+    record = case(eenv)
+    assert record.em_state == "ACTIVE" and record.embargo_end is not None
+    with eenv.rt.sessions() as session:
+        finder = state.get_participant(session, CASE, FINDER)
+    assert finder is not None and finder.em_consent == "SIGNATORY"
+
+    eenv.post(activity("Remove", embargo(END), "rm-1", origin=CASE))
+    assert eenv.work() == ["done"]
+    assert "vultron:embargo-exited" in labels(eenv)
+    assert "vultron:embargo-active" not in labels(eenv)
+    assert case(eenv).em_state == "EXITED"
+    assert any("terminated the embargo" in c for c in comments(eenv))
+
+
+def test_a_revision_while_active_is_ev(eenv: Env) -> None:
+    eenv.post(invite(END))
+    eenv.post(activity("Accept", invite(END), "acc-1", actor=FINDER))
+    eenv.post(invite(LATER, 2))
+    assert eenv.work() == ["done", "done", "done"]
+    assert case(eenv).em_state == "REVISE"
+    assert "vultron:embargo-active" in labels(eenv)  # the agreed terms stay in force
+    assert any("revision of the embargo" in c and "2099-06-29T22:00:00+00:00 UTC" in c
+               for c in comments(eenv))
+    eenv.post(activity("Reject", invite(LATER, 2), "rej-2", actor=FINDER))
+    assert eenv.work() == ["done"]
+    record = case(eenv)
+    assert record.em_state == "ACTIVE"
+    assert record.embargo_end == datetime.fromisoformat(END).timestamp()  # END, unchanged
+
+
+def test_refused_transitions_are_ignored_with_the_reason(eenv: Env) -> None:
+    eenv.post(activity("Accept", invite(END), "acc-0", actor=FINDER))  # nothing pending
+    eenv.post(invite("2001-01-01T00:00:00+00:00", 5))  # in the past
+    eenv.post(invite("2099-01-01T00:00:00", 6))  # no time zone
+    eenv.post(invite(END))
+    eenv.post(activity("Accept", invite(LATER, 7), "acc-stale", actor=FINDER))  # other end
+    assert eenv.work() == ["done"] * 5
+    rows = eenv.inbound_rows()[2:]
+    assert [s for s, _ in rows] == ["ignored", "ignored", "ignored", "done", "ignored"]
+    assert all("refused" in (r or "") for s, r in rows if s == "ignored")
+    assert case(eenv).em_state == "PROPOSED"
+
+
+def test_reprocessing_an_embargo_message_changes_nothing_more(eenv: Env) -> None:
+    eenv.post(invite(END))
+    eenv.post(activity("Accept", invite(END), "acc-1", actor=FINDER))
+    assert eenv.work() == ["done", "done"]
+    before = (case(eenv).em_state, len(comments(eenv)), labels(eenv))
+    make_pending(eenv)
+    assert set(eenv.work()) == {"done"}
+    assert (case(eenv).em_state, len(comments(eenv)), labels(eenv)) == before
+
+
+def test_the_case_owner_puts_an_embargo_in_force(eenv: Env) -> None:
+    eenv.post(activity("Add", embargo(END), "add-e", target=CASE))
+    assert eenv.work() == ["done"]
+    record = case(eenv)
+    assert record.em_state == "ACTIVE"
+    assert record.embargo_end == datetime.fromisoformat(END).timestamp()
+    assert "vultron:embargo-active" in labels(eenv)
