@@ -7,6 +7,7 @@ expires after the echo window; nothing is sent for it either way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from bridge.core.effects import (
@@ -18,9 +19,12 @@ from bridge.core.effects import (
     SetLabels,
     TrackerEffect,
 )
+from bridge.core.errors import NotPrivateError
 from bridge.core.events import EventKind, TrackerEvent
 from bridge.service.runtime import Runtime
 from bridge.store import db, writes
+
+log = logging.getLogger("bridge.effects")
 
 
 def echo_kind(event: TrackerEvent) -> str | None:
@@ -66,7 +70,15 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
         if isinstance(effect, SetLabels):
             adapter.set_labels(effect.ref, effect.add, effect.remove)
         elif isinstance(effect, Comment):
-            adapter.comment(effect.ref, effect.body, marker_id=effect.marker_id)
+            try:
+                adapter.comment(effect.ref, effect.body, marker_id=effect.marker_id)
+            except NotPrivateError:
+                if effect.content:
+                    raise
+                # a notice without report content (a refusal, an embargo breach) cannot be
+                # written privately on an issue that is no longer private: skip it; the alarm
+                # and the audit log carry it
+                log.warning("skipped a notice on %s: the issue is not private", effect.ref)
         elif isinstance(effect, Close):
             adapter.close(effect.ref)
         elif isinstance(effect, Reopen):

@@ -8,6 +8,7 @@ failed with the reason — visible to operators, requeueable — never silently 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import logging
@@ -105,12 +106,31 @@ def run_once(rt: Runtime, worker_id: str, *, batch: int = 20, lease_seconds: flo
     return len(items)
 
 
+SCHEDULE_SECONDS = 60.0
+"""How often the worker runs the scheduled checks (embargo ends)."""
+
+
+def run_scheduled(rt: Runtime) -> None:
+    """Scheduled work: note ended embargoes on their linked issues (idempotent)."""
+    from bridge.service import guard
+
+    try:
+        guard.check_expired(rt)
+    except BridgeError as exc:
+        log.warning("scheduled embargo check failed: %s: %s", exc.kind, exc.reason)
+
+
 def run_forever(rt: Runtime, worker_id: str, stop: threading.Event,
                 idle: float = 0.5) -> None:
     """Process until ``stop``; when idle, wait for ``rt.wake_process`` (or ``idle`` seconds:
-    other processes may have stored inputs too)."""
+    other processes may have stored inputs too). Every minute, run the scheduled checks."""
     failures = 0
+    next_schedule = rt.clock()
     while not stop.is_set():
+        if rt.clock() >= next_schedule:
+            next_schedule = rt.clock() + SCHEDULE_SECONDS
+            with contextlib.suppress(OperationalError):  # the loop below waits for the database
+                run_scheduled(rt)
         rt.wake_process.clear()
         try:
             done = run_once(rt, worker_id)

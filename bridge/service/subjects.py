@@ -110,7 +110,10 @@ def issue_state(session: Session, ref: str) -> str:
 
 
 def set_issue_state(session: Session, ref: str, value: str, now: float) -> None:
-    state.put_object(session, f"issue:{ref}", "TrackerIssue", {"state": value}, now)
+    """Record an issue's open/closed state, keeping what else is stored about it (labels)."""
+    record = state.get_object(session, f"issue:{ref}")
+    data = {**(record.data if record else {}), "state": value}
+    state.put_object(session, f"issue:{ref}", "TrackerIssue", data, now)
 
 
 def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
