@@ -70,6 +70,23 @@ def safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+_ACCEPT: dict[str, Any] = {}
+
+
+def _accept_statement(session: Session) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once per dialect: the hot path
+    (every webhook and inbox post) then only binds values."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ACCEPT:
+        table = Inbound.__table__  # Core, not the ORM's bulk-insert path
+        _ACCEPT[dialect] = (
+            insert_for(session, table)
+            .on_conflict_do_nothing(index_elements=["source", "key"])
+            .returning(table.c.id)
+        )
+    return _ACCEPT[dialect]
+
+
 def accept(
     session: Session,
     source: str,
@@ -88,17 +105,13 @@ def accept(
     if not isinstance(body, bytes):
         raise InputError("the body must be bytes")
     digest = hashlib.sha256(body).hexdigest()
-    stmt = (
-        insert_for(session, Inbound)
-        .values(
-            source=source, key=key, body_sha256=digest, body=body,
-            headers=safe_headers(headers), received_at=now, status="pending", attempts=0,
-            next_attempt_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["source", "key"])
-        .returning(Inbound.id)
-    )
-    new_id = session.execute(stmt).scalar_one_or_none()
+    stmt = _accept_statement(session)
+    values = {
+        "source": source, "key": key, "body_sha256": digest, "body": body,
+        "headers": safe_headers(headers), "received_at": now, "status": "pending",
+        "attempts": 0, "next_attempt_at": now,
+    }
+    new_id = session.execute(stmt, values).scalar_one_or_none()
     if new_id is not None:
         return AcceptResult(id=int(new_id), duplicate=False, same_body=True)
     row = session.execute(
