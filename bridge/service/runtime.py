@@ -62,12 +62,19 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_config(cls, config: BridgeConfig, *, migrate: bool = True,
-                    **kwargs: object) -> Runtime:
+    def from_config(
+        cls,
+        config: BridgeConfig,
+        *,
+        migrate: bool = True,
+        clock: Callable[[], float] = time.time,
+        adapter_factory: AdapterFactory = build_adapter,
+    ) -> Runtime:
         engine = db.make_engine(config.database_url)
         if migrate:
             db.migrate(engine)
-        return cls(config, engine, db.session_factory(engine), **kwargs)  # type: ignore[arg-type]
+        return cls(config, engine, db.session_factory(engine), clock=clock,
+                   adapter_factory=adapter_factory)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
