@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,15 +34,17 @@ def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str =
            port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run ``python -m <args> --port P`` and yield (base_url, process) once it answers."""
     port = port or free_port()
+    # the server's log goes to a file: an unread pipe would fill up and block the server
+    log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", *args, "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
             if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                err = Path(log.name).read_text(errors="replace")
                 raise RuntimeError(f"server exited early: {err[-2000:]}")
             try:
                 httpx.get(base + ready_path, timeout=0.5)
@@ -58,3 +61,5 @@ def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str =
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
