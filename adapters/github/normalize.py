@@ -6,6 +6,7 @@ why the delivery is ignored. The mapping table is in ``docs/github.md``; keep bo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,13 @@ from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.refs import TrackerRef
 
 Outcome = tuple[TrackerEvent, ...] | str
+_SHOWN = re.compile(r"[a-z][a-z_]{0,39}")
+
+
+def shown(value: object) -> str:
+    """A payload value fit to quote in a reason: a short lower-case word, else a placeholder.
+    Reasons reach HTTP answers, and payloads may hold embargoed details."""
+    return repr(value) if isinstance(value, str) and _SHOWN.fullmatch(value) else "<unrecognised>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +95,7 @@ def _moved_to(d: Delivery) -> TrackerRef | None:
 def on_issues(d: Delivery) -> Outcome:
     kind = ISSUE_ACTIONS.get(d.action or "")
     if kind is None:
-        return f"issues action {d.action!r} does not concern the bridge"
+        return f"issues action {shown(d.action)} does not concern the bridge"
     issue = p.obj(d.payload, "issue", "issues")
     if "pull_request" in issue:
         return PR_IGNORED
@@ -109,7 +117,7 @@ def on_issues(d: Delivery) -> Outcome:
 
 def on_issue_comment(d: Delivery) -> Outcome:
     if d.action != "created":
-        return f"issue_comment action {d.action!r}: only new comments are acted on"
+        return f"issue_comment action {shown(d.action)}: only new comments are acted on"
     issue = p.obj(d.payload, "issue", "issue_comment")
     comment = p.obj(d.payload, "comment", "issue_comment")
     if "pull_request" in issue:
@@ -154,7 +162,7 @@ def _advisory_details(adv: dict[str, Any]) -> dict[str, Any]:
 def on_repository_advisory(d: Delivery) -> Outcome:
     kind = REPOSITORY_ADVISORY_ACTIONS.get(d.action or "")
     if kind is None:
-        return f"repository_advisory action {d.action!r} does not concern the bridge"
+        return f"repository_advisory action {shown(d.action)} does not concern the bridge"
     adv = p.obj(d.payload, "repository_advisory", "repository_advisory")
     details = _advisory_details(adv)
     project = p.project_of(d.payload)
@@ -170,7 +178,7 @@ def on_repository_advisory(d: Delivery) -> Outcome:
 def on_security_advisory(d: Delivery) -> Outcome:
     kind = SECURITY_ADVISORY_ACTIONS.get(d.action or "")
     if kind is None:
-        return f"security_advisory action {d.action!r} does not concern the bridge"
+        return f"security_advisory action {shown(d.action)} does not concern the bridge"
     adv = p.obj(d.payload, "security_advisory", "security_advisory")
     details = _advisory_details(adv)
     details["global"] = True
@@ -182,7 +190,7 @@ def on_security_advisory(d: Delivery) -> Outcome:
 
 def on_release(d: Delivery) -> Outcome:
     if d.action != "published":
-        return f"release action {d.action!r}: only published releases are acted on"
+        return f"release action {shown(d.action)}: only published releases are acted on"
     rel = p.obj(d.payload, "release", "release")
     details = {
         "tag_name": p.text(rel, "tag_name"),
@@ -202,7 +210,7 @@ def on_release(d: Delivery) -> Outcome:
 
 def on_pull_request(d: Delivery) -> Outcome:
     if d.action != "closed":
-        return f"pull_request action {d.action!r}: only merged pull requests are acted on"
+        return f"pull_request action {shown(d.action)}: only merged pull requests are acted on"
     pr = p.obj(d.payload, "pull_request", "pull_request")
     if pr.get("merged") is not True:
         return "the pull request was closed without being merged"
@@ -230,7 +238,7 @@ def on_repository(d: Delivery) -> Outcome:
         return (TrackerEvent(**d.base(kind=EventKind.MADE_PUBLIC, private=False)),)
     if d.action == "privatized":
         return (TrackerEvent(**d.base(kind=EventKind.MADE_PRIVATE, private=True)),)
-    return f"repository action {d.action!r} does not concern the bridge"
+    return f"repository action {shown(d.action)} does not concern the bridge"
 
 
 def on_ping(d: Delivery) -> Outcome:

@@ -6,6 +6,7 @@ The mapping is documented in ``docs/gitlab.md`` ("Event mapping").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,13 @@ from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.refs import TrackerRef
 
 Outcome = tuple[list[TrackerEvent], str | None]
+_SHOWN = re.compile(r"[a-z][a-z_]{0,39}")
+
+
+def shown(value: object) -> str:
+    """A payload value fit to quote in a reason: a short lower-case word, else a placeholder.
+    Reasons reach HTTP answers, and payloads may hold embargoed details."""
+    return repr(value) if isinstance(value, str) and _SHOWN.fullmatch(value) else "<unrecognised>"
 
 #: Work item state ids (``changes.state_id``): 1 open, 2 closed.
 _OPENED_STATE, _CLOSED_STATE = 1, 2
@@ -122,7 +130,7 @@ def handle_issue(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
         return events, None
     if action is None:
         return [], "the issue payload has no object_attributes.action"
-    return [], f"issue action {action[:40]!r} changes nothing the bridge tracks"
+    return [], f"issue action {shown(action)} changes nothing the bridge tracks"
 
 
 def _issue_details(payload: Mapping[str, Any], attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,7 +180,7 @@ def handle_note(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
         return [], "system notes (GitLab's own activity log) are not comments"
     action = text(attrs.get("action"))
     if action not in (None, "create"):
-        return [], f"note action {action[:40]!r} is ignored: commands are read from new notes only"
+        return [], f"note action {shown(action)} is ignored: commands are read from new notes only"
     issue = obj(payload.get("issue"))
     path, iid = project_path(payload), integer(issue.get("iid"))
     if path is None or iid is None:
@@ -208,7 +216,7 @@ def handle_merge_request(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
     attrs = obj(payload.get("object_attributes"))
     action = text(attrs.get("action"))
     if action != "merge":
-        return [], f"merge request action {str(action)[:40]!r} is not a merge"
+        return [], f"merge request action {shown(action)} is not a merge"
     path = project_path(payload)
     if path is None:
         return [], "the merge request payload names no project path"
@@ -244,7 +252,7 @@ def handle_release(ctx: Context, payload: Mapping[str, Any]) -> Outcome:
     """Release Hook: ``create`` → RELEASE_PUBLISHED; update/delete are ignored."""
     action = text(payload.get("action"))
     if action != "create":
-        return [], f"release action {str(action)[:40]!r} is not a new release"
+        return [], f"release action {shown(action)} is not a new release"
     if project_path(payload) is None:
         return [], "the release payload names no project path"
     details = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.gitlab.handlers import HANDLERS, HOOK_KINDS, Context
+from adapters.gitlab.handlers import HANDLERS, HOOK_KINDS, Context, shown
 from adapters.gitlab.signatures import verify_standard_webhook, verify_token
 from bridge.core.errors import AuthenticationError, ConfigurationError, InputError
 from bridge.core.events import WebhookResult
@@ -105,12 +105,12 @@ def parse_webhook(
     ctx = Context(tracker=tracker, hook=hook, delivery_id=delivery_id(h))
     handler = HANDLERS.get(kind)
     if handler is None:
-        what = kind[:40] if kind else "deliveries without object_kind"
+        what = shown(kind) if kind else "deliveries without object_kind"
         return WebhookResult(
             tracker=tracker,
             event_name=event_name,
             delivery_id=ctx.delivery_id,
-            ignored=f"{what!s} events are not used by the bridge",
+            ignored=f"{what} events are not used by the bridge",
         )
     events, reason = handler(ctx, payload)
     return WebhookResult(

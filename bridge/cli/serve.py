@@ -54,7 +54,13 @@ def _runtime(config: BridgeConfig) -> Runtime:
 
 
 def _start_workers(rt: Runtime, stop: threading.Event, name: str) -> list[threading.Thread]:
-    from bridge.service import delivery, process
+    from bridge.service import delivery, guard, process
+
+    # Import what the worker threads would import lazily, here, before they start: two
+    # threads importing one package's cyclic modules at once can each see the other's
+    # half-initialised module (ImportError at start-up, found by bench/soak_webhooks.py).
+    del guard
+    process._load_handlers()
 
     threads = [
         threading.Thread(target=process.run_forever, args=(rt, f"{name}-process", stop),
