@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import hmac
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.load import LoadResult, run_load
+from bench.load import compare
 from bench.procs import rss_mb, server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,29 +73,12 @@ def accept_path(tmp: Path, seconds: float, rounds: int) -> dict[str, float]:
     cfg.write_text(CONFIG.format(port=0, key=tmp / "k.pem", db=tmp / "accept.db",
                                  github="http://127.0.0.1:9"))
     env = {"BENCH_SECRET": SECRET, "BENCH_DB": str(tmp / "reference.db"), "PYTHONPATH": str(REPO)}
-    ref_runs: list[LoadResult] = []
-    bridge_runs: list[LoadResult] = []
-    rss = 0.0
     with server(["uvicorn", "bench.reference_app:app", "--log-level", "warning"], env=env,
                 cwd=REPO) as (ref_url, _), \
          server(["bridge.cli.main", "serve", "--no-worker", "--config", str(cfg)], env=env,
                 cwd=tmp) as (bridge_url, bridge_proc):
-        run_load(ref_url, _reference, clients=16, seconds=1)  # warm up both
-        run_load(bridge_url, _inbox, clients=16, seconds=1)
-        for _ in range(rounds):
-            ref_runs.append(run_load(ref_url, _reference, clients=16, seconds=seconds))
-            bridge_runs.append(run_load(bridge_url, _inbox, clients=16, seconds=seconds))
-            rss = max(rss, rss_mb(bridge_proc.pid))
-    ref_rps = statistics.median(r.rps for r in ref_runs)
-    bridge_rps = statistics.median(r.rps for r in bridge_runs)
-    for name, runs in (("reference", ref_runs), ("inbox", bridge_runs)):
-        for run in runs:
-            print(f"  {name:9s} {run.summary()}")
-    return {
-        "reference_rps": ref_rps, "inbox_rps": bridge_rps, "ratio": bridge_rps / ref_rps,
-        "inbox_p99_ms": max(r.percentile(99) for r in bridge_runs),
-        "errors": sum(r.errors for r in bridge_runs), "serve_rss_mb": rss,
-    }
+        return compare(ref_url, _reference, bridge_url, _inbox, rounds=rounds, seconds=seconds,
+                       name="inbox", sample=lambda: rss_mb(bridge_proc.pid))
 
 
 def mirroring(tmp: Path, offers: int) -> dict[str, float]:

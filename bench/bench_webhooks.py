@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 from adapters.github.signature import sign
-from bench.load import LoadResult, run_load
+from bench.load import compare
 from bench.procs import rss_mb, server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,29 +63,12 @@ def accept_path(tmp: Path, seconds: float, rounds: int) -> dict[str, float]:
     cfg.write_text(CONFIG.format(port=0, key=tmp / "k.pem", db=tmp / "accept.db",
                                  github="http://127.0.0.1:9", secret=SECRET))
     env = {"BENCH_SECRET": SECRET, "BENCH_DB": str(tmp / "reference.db"), "PYTHONPATH": str(REPO)}
-    ref_runs: list[LoadResult] = []
-    bridge_runs: list[LoadResult] = []
-    rss = 0.0
     with server(["uvicorn", "bench.reference_app:app", "--log-level", "warning"], env=env,
                 cwd=REPO) as (ref_url, _), \
          server(["bridge.cli.main", "serve", "--no-worker", "--config", str(cfg)], env=env,
                 cwd=tmp) as (bridge_url, bridge_proc):
-        run_load(ref_url, make, clients=16, seconds=1)      # warm up both
-        run_load(bridge_url, make, clients=16, seconds=1)
-        for _ in range(rounds):
-            ref_runs.append(run_load(ref_url, make, clients=16, seconds=seconds))
-            bridge_runs.append(run_load(bridge_url, make, clients=16, seconds=seconds))
-            rss = max(rss, rss_mb(bridge_proc.pid))
-    ref_rps = statistics.median(r.rps for r in ref_runs)
-    bridge_rps = statistics.median(r.rps for r in bridge_runs)
-    for name, runs in (("reference", ref_runs), ("bridge", bridge_runs)):
-        for run in runs:
-            print(f"  {name:9s} {run.summary()}")
-    return {
-        "reference_rps": ref_rps, "bridge_rps": bridge_rps, "ratio": bridge_rps / ref_rps,
-        "bridge_p99_ms": max(r.percentile(99) for r in bridge_runs),
-        "errors": sum(r.errors for r in bridge_runs), "serve_rss_mb": rss,
-    }
+        return compare(ref_url, make, bridge_url, make, rounds=rounds, seconds=seconds,
+                       name="bridge", sample=lambda: rss_mb(bridge_proc.pid))
 
 
 def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:

@@ -78,3 +78,31 @@ def run_load(
 ) -> LoadResult:
     """Run a closed-loop load against ``base_url`` and return what was measured."""
     return asyncio.run(_run(base_url, make, clients, seconds))
+
+
+def compare(
+    ref_url: str, make_ref: RequestFactory, bridge_url: str, make_bridge: RequestFactory,
+    *, rounds: int, seconds: float, name: str, sample: Callable[[], float] = lambda: 0.0,
+) -> dict[str, float]:
+    """The bridge against the reference in the same run: warm both up, then alternate
+    ``rounds`` closed-loop runs of 16 clients; ``sample`` (e.g. the server's RSS) is read
+    after each round and its maximum reported."""
+    run_load(ref_url, make_ref, clients=16, seconds=1)
+    run_load(bridge_url, make_bridge, clients=16, seconds=1)
+    ref_runs: list[LoadResult] = []
+    runs: list[LoadResult] = []
+    peak = 0.0
+    for _ in range(rounds):
+        ref_runs.append(run_load(ref_url, make_ref, clients=16, seconds=seconds))
+        runs.append(run_load(bridge_url, make_bridge, clients=16, seconds=seconds))
+        peak = max(peak, sample())
+    for label, group in (("reference", ref_runs), (name, runs)):
+        for run in group:
+            print(f"  {label:9s} {run.summary()}")
+    ref_rps = statistics.median(r.rps for r in ref_runs)
+    rps = statistics.median(r.rps for r in runs)
+    return {
+        "reference_rps": ref_rps, f"{name}_rps": rps, "ratio": rps / ref_rps,
+        f"{name}_p99_ms": max(r.percentile(99) for r in runs),
+        "errors": sum(r.errors for r in runs), "serve_rss_mb": peak,
+    }
