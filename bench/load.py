@@ -73,6 +73,48 @@ async def _run(base_url: str, make: RequestFactory, clients: int, seconds: float
     return LoadResult(len(latencies), errors, elapsed, latencies)
 
 
+async def _run_rate(base_url: str, make: RequestFactory, rate: float, seconds: float,
+                    clients: int) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    gate = asyncio.Semaphore(clients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def one(n: int, due: float) -> None:
+            nonlocal errors
+            path, headers, body = make(n)
+            async with gate:
+                try:
+                    response = await client.post(path, headers=headers, content=body)
+                    ok = response.status_code < 300
+                except httpx.HTTPError:
+                    ok = False
+            # from when the request was due, not when it was sent: a stalled server
+            # cannot hide its stall by delaying the requests queued behind it
+            latencies.append((time.perf_counter() - due) * 1000)
+            if not ok:
+                errors += 1
+
+        started = time.perf_counter()
+        tasks = []
+        for n in range(int(rate * seconds)):
+            due = started + n / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(n, due)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    return LoadResult(len(latencies), errors, elapsed, latencies)
+
+
+def run_rate(
+    base_url: str, make: RequestFactory, *, rate: float, seconds: float, clients: int = 16
+) -> LoadResult:
+    """An open-loop load: ``rate`` requests per second on schedule, at most ``clients`` in
+    flight; latency counts from each request's due time (no coordinated omission)."""
+    return asyncio.run(_run_rate(base_url, make, rate, seconds, clients))
+
+
 def run_load(
     base_url: str, make: RequestFactory, *, clients: int = 16, seconds: float = 10.0
 ) -> LoadResult:
@@ -83,26 +125,36 @@ def run_load(
 def compare(
     ref_url: str, make_ref: RequestFactory, bridge_url: str, make_bridge: RequestFactory,
     *, rounds: int, seconds: float, name: str, sample: Callable[[], float] = lambda: 0.0,
+    rate: float = 100.0,
 ) -> dict[str, float]:
     """The bridge against the reference in the same run: warm both up, then alternate
-    ``rounds`` closed-loop runs of 16 clients; ``sample`` (e.g. the server's RSS) is read
-    after each round and its maximum reported."""
+    ``rounds`` closed-loop runs of 16 clients (throughput at saturation, where every server's
+    tail is the queue: Little's law) and ``rounds`` open-loop runs at ``rate`` requests per
+    second with up to 16 in flight (latency under a load the machine can carry). ``sample``
+    (e.g. the server's RSS) is read after each round and its maximum reported."""
     run_load(ref_url, make_ref, clients=16, seconds=1)
     run_load(bridge_url, make_bridge, clients=16, seconds=1)
-    ref_runs: list[LoadResult] = []
-    runs: list[LoadResult] = []
+    groups: dict[str, list[LoadResult]] = {"reference": [], name: [], "reference@rate": [],
+                                           f"{name}@rate": []}
     peak = 0.0
     for _ in range(rounds):
-        ref_runs.append(run_load(ref_url, make_ref, clients=16, seconds=seconds))
-        runs.append(run_load(bridge_url, make_bridge, clients=16, seconds=seconds))
+        groups["reference"].append(run_load(ref_url, make_ref, clients=16, seconds=seconds))
+        groups[name].append(run_load(bridge_url, make_bridge, clients=16, seconds=seconds))
+        groups["reference@rate"].append(run_rate(ref_url, make_ref, rate=rate, seconds=seconds))
+        groups[f"{name}@rate"].append(
+            run_rate(bridge_url, make_bridge, rate=rate, seconds=seconds))
         peak = max(peak, sample())
-    for label, group in (("reference", ref_runs), (name, runs)):
+    for label, group in groups.items():
         for run in group:
-            print(f"  {label:9s} {run.summary()}")
-    ref_rps = statistics.median(r.rps for r in ref_runs)
-    rps = statistics.median(r.rps for r in runs)
+            print(f"  {label:15s} {run.summary()}")
+    ref_rps = statistics.median(r.rps for r in groups["reference"])
+    rps = statistics.median(r.rps for r in groups[name])
     return {
         "reference_rps": ref_rps, f"{name}_rps": rps, "ratio": rps / ref_rps,
-        f"{name}_p99_ms": max(r.percentile(99) for r in runs),
-        "errors": sum(r.errors for r in runs), "serve_rss_mb": peak,
+        "reference_p99_ms": max(r.percentile(99) for r in groups["reference"]),
+        f"{name}_p99_ms": max(r.percentile(99) for r in groups[name]),
+        "rate": rate,
+        "reference_p99_at_rate_ms": max(r.percentile(99) for r in groups["reference@rate"]),
+        f"{name}_p99_at_rate_ms": max(r.percentile(99) for r in groups[f"{name}@rate"]),
+        "errors": sum(r.errors for g in groups.values() for r in g), "serve_rss_mb": peak,
     }

@@ -144,13 +144,15 @@ class GitHubAdapter:
         title: str,
         body: str,
         labels: Sequence[str] = (),
+        *,
+        fresh: bool = False,
     ) -> EnsureResult:
         self.check_private(destination)
         token = marker_token(object_id)
         marked = with_marker(body, object_id)
         project = destination.project
         if destination.mode is DestinationMode.ADVISORY:
-            ghsa = advisories.find_marked(self._s, project, token)
+            ghsa = None if fresh else advisories.find_marked(self._s, project, token)
             if ghsa is not None:
                 return EnsureResult(ref=TrackerRef(self._name, project, None, ghsa), created=False)
             ghsa = advisories.create_draft(
@@ -164,7 +166,7 @@ class GitHubAdapter:
                 labels=labels,
             )
             return EnsureResult(ref=TrackerRef(self._name, project, None, ghsa), created=True)
-        number = issues.find_marked_issue(self._s, project, token)
+        number = None if fresh else issues.find_marked_issue(self._s, project, token)
         if number is not None:
             return EnsureResult(ref=TrackerRef(self._name, project, number), created=False)
         number = issues.create_issue(self._s, project, title, marked, labels, token)

@@ -58,9 +58,11 @@ class GitLabAdapter(GitLabBase):
         title: str,
         body: str,
         labels: Sequence[str] = (),
+        *,
+        fresh: bool = False,
     ) -> EnsureResult:
         self._check_destination(destination)
-        existing = self._find_marked(destination.project, object_id)
+        existing = None if fresh else self._find_marked(destination.project, object_id)
         if existing is not None:
             return self._verified(destination.project, existing, created=False)
         self.check_private(destination)
@@ -83,8 +85,8 @@ class GitLabAdapter(GitLabBase):
                 raise
             return self._verified(destination.project, found, created=True)
         ref = TrackerRef(self._name, destination.project, int(created["iid"]))
-        fresh = self._get_issue(ref)
-        return self._verified(destination.project, fresh, created=True)
+        current = self._get_issue(ref)
+        return self._verified(destination.project, current, created=True)
 
     def _ensure_label_definitions(self, project: str, names: Collection[str]) -> None:
         """Create the bridge's own labels with colour and description on first use."""

@@ -62,7 +62,9 @@ class ActionAdapter:
         return self._inner.get_issue(ref)
 
     def ensure_private_issue(self, destination: Destination, object_id: str, title: str,
-                             body: str, labels: Sequence[str] = ()) -> EnsureResult:
+                             body: str, labels: Sequence[str] = (), *,
+                             fresh: bool = False) -> EnsureResult:
+        # the Action keeps no durable record of its attempts: ``fresh`` is ignored, it searches
         token = marker_token(object_id)
         if self._dry:
             self._inner.check_private(destination)

@@ -105,6 +105,14 @@ class LimitsConfig(_Strict):
     max_json_depth: int = Field(64, ge=4, le=512)
 
 
+class ProcessingConfig(_Strict):
+    concurrency: int = Field(8, ge=1, le=64)
+    """Inputs one worker handles at once (inputs about one case, report or project stay in
+    order); 1 handles them one after another."""
+    batch: int = Field(32, ge=1, le=500)
+    """Inputs one worker claims at a time."""
+
+
 class NotifierConfig(_Strict):
     webhook_url: SecretStr | None = None
     """Slack-compatible incoming webhook for alarms (embargo breach, public destination)."""
@@ -127,6 +135,7 @@ class BridgeConfig(_Strict):
     delivery: DeliveryConfig = DeliveryConfig()
     rules: RulesConfig = RulesConfig()
     limits: LimitsConfig = LimitsConfig()
+    processing: ProcessingConfig = ProcessingConfig()
     notifier: NotifierConfig = NotifierConfig()
     api_tokens: tuple[ApiToken, ...] = ()
 

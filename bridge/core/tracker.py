@@ -78,8 +78,14 @@ class TrackerAdapter(Protocol):
         title: str,
         body: str,
         labels: Sequence[str] = (),
+        *,
+        fresh: bool = False,
     ) -> EnsureResult:
-        """Find the issue carrying ``object_id``'s marker, or create it (after check_private)."""
+        """Find the issue carrying ``object_id``'s marker, or create it (after check_private).
+
+        ``fresh``: the caller knows no earlier attempt can have created it (its own durable
+        record says so), so the marker search is skipped; an ambiguous create still searches.
+        """
         ...
 
     def set_labels(self, ref: TrackerRef, add: Sequence[str], remove: Sequence[str]) -> None: ...

@@ -1,6 +1,7 @@
 """``Offer(VulnerabilityReport)`` → exactly one private issue, linked, with the report's state.
 
-The issue is created (or found again, by its hidden marker) by the adapter, which verifies the
+The issue is created (or found again, by its hidden marker — searched for only when an earlier
+attempt may have created it) by the adapter, which verifies the
 destination is private first; a public destination stops the write (``NotPrivateError``): the
 alarm goes out and the input fails, with nothing written. Then, in one transaction: the link
 report ↔ issue (``mirrors``), the stored Offer, the report's state row (kind ``report``, EM
@@ -33,6 +34,21 @@ def destination(ctx: Context) -> Destination:
                        mode=configured.mode)
 
 
+def first_attempt(ctx: Context, report_id: str, where: Destination) -> bool:
+    """True when no earlier attempt can have created the report's issue at ``where``: this
+    input's first claim, no link to the report yet and no intent recorded by another input.
+    The intent is recorded (committed) before the create call, so a crash between the create
+    and the link makes the next attempt search for the issue's marker instead."""
+    intent = f"urn:vultron-bridge:ensure:{where.tracker}:{where.project}:{report_id}"
+    with db.transaction(ctx.rt.sessions) as session:
+        if ctx.item.attempts > 1 or state.get_object(session, intent) is not None:
+            return False
+        if links.links_for_subject(session, report_id):
+            return False
+        state.put_object(session, intent, "EnsureIntent", {"input": ctx.key}, ctx.now)
+    return True
+
+
 def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
     rt = ctx.rt
     if not report.id:
@@ -43,9 +59,10 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
     if finder:
         rows.append(Row(finder, ["finder"], "ACCEPTED"))
     body = report_body(report, ctx.activity.id, finder, participants_table(rows, rt.actor_id))
+    fresh = first_attempt(ctx, report.id, where)
     try:
         ensured = rt.adapter(where.tracker).ensure_private_issue(
-            where, report.id, report_title(report), body, [RECEIVED_LABEL]
+            where, report.id, report_title(report), body, [RECEIVED_LABEL], fresh=fresh
         )
     except NotPrivateError as exc:
         privacy_refused(rt, report.id, f"{where.tracker}:{where.project}", exc.reason)

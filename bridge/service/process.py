@@ -1,7 +1,9 @@
 """The processing worker: claim stored inputs, handle each, record the result.
 
 Inputs are claimed with a lease (a crashed worker's claims come back after it expires) and
-processed outside the claiming transaction. Retryable errors (rate limits, transient faults)
+processed outside the claiming transaction, several at once (``processing.concurrency``),
+inputs about one case, report or tracker project kept in order (``bridge.service.ordering``).
+Retryable errors (rate limits, transient faults)
 release the input for a later attempt on the retry policy's schedule; permanent ones mark it
 failed with the reason — visible to operators, requeueable — never silently dropped.
 """
@@ -20,6 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
 from bridge.service import metrics
+from bridge.service.keyed import run_keyed
+from bridge.service.ordering import ordering_keys
 from bridge.service.runtime import Runtime
 from bridge.store import audit, db, inbound
 from bridge.store.inbound import InboundItem
@@ -96,13 +100,21 @@ def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = rando
     return status
 
 
-def run_once(rt: Runtime, worker_id: str, *, batch: int = 20, lease_seconds: float = 120) -> int:
-    """Claim and process up to ``batch`` inputs; returns how many were handled."""
+def run_once(rt: Runtime, worker_id: str, *, batch: int | None = None,
+             lease_seconds: float = 120, concurrency: int | None = None) -> int:
+    """Claim and process up to ``batch`` inputs, ``concurrency`` at once (inputs about one
+    case, report or project in order; defaults from ``processing``); returns how many."""
+    cfg = rt.config.processing
     with db.transaction(rt.sessions) as session:
-        items = inbound.claim_inbound(session, worker_id, rt.clock(), lease_seconds, batch)
-    for item in items:
+        items = inbound.claim_inbound(session, worker_id, rt.clock(), lease_seconds,
+                                      batch or cfg.batch)
+
+    def work(item: InboundItem) -> None:
         with metrics.PROCESS_SECONDS.time():
             process_one(rt, item)
+
+    run_keyed(items, lambda item: ordering_keys(rt, item), work,
+              concurrency=concurrency or cfg.concurrency)
     return len(items)
 
 

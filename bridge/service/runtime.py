@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +76,11 @@ class Runtime:
             db.migrate(engine)
         return cls(config, engine, db.session_factory(engine), clock=clock,
                    adapter_factory=adapter_factory)
+
+    @cached_property
+    def readers(self) -> sessionmaker[Session]:
+        """Sessions for reads only: on SQLite they never take the write lock."""
+        return db.session_factory(self.engine, readonly=True)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -17,12 +17,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bridge.core import audit as chain
 from bridge.core.errors import ConfigurationError, InputError
 from bridge.store._checks import check_text
+from bridge.store.db import core_table
 from bridge.store.models import AuditEntry, AuditHead
 
 BATCH = 1000
@@ -64,8 +65,8 @@ def append(
     check_text("audit kind", kind, 100)
     if subject is not None:
         check_text("audit subject", subject)
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    head = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
     ).one_or_none()
     if head is None:
         raise ConfigurationError("the audit log has no head row: run `vultron-bridge migrate`")
@@ -73,9 +74,12 @@ def append(
         "seq": head.seq + 1, "at": float(now), "kind": kind, "subject": subject,
         "data": _normalise(data),
     })
-    session.add(AuditEntry(**entry))
-    head.seq, head.hash = entry["seq"], entry["hash"]
-    session.flush()
+    # Core statements (no unit of work): the chain's head row is locked above
+    session.execute(insert(core_table(AuditEntry)).values(**entry))
+    session.execute(
+        update(core_table(AuditHead)).where(AuditHead.id == 1)
+        .values(seq=entry["seq"], hash=entry["hash"])
+    )
     return Appended(seq=int(entry["seq"]), hash=str(entry["hash"]))
 
 

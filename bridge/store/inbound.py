@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bridge.core.errors import InputError
 from bridge.store._checks import check_text, clip_error, rowcount
-from bridge.store.db import insert_for
+from bridge.store.db import core_table, insert_for
 from bridge.store.models import Inbound
 
 STATUSES = ("pending", "done", "failed", "ignored")
@@ -164,7 +164,7 @@ def claim_inbound(
 
 def _guarded(session: Session, item: InboundItem, values: dict[str, Any]) -> bool:
     result = session.execute(
-        update(Inbound)
+        update(core_table(Inbound))
         .where(
             Inbound.id == item.id,
             Inbound.status == "pending",
@@ -214,7 +214,7 @@ def inbound_counts(session: Session) -> dict[str, int]:
 def requeue_inbound(session: Session, ids: Sequence[int], now: float) -> int:
     """Make failed inputs pending again (operators); returns how many were requeued."""
     result = session.execute(
-        update(Inbound)
+        update(core_table(Inbound))
         .where(Inbound.id.in_(list(ids)), Inbound.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=now, finished_at=None,
                 lease_owner=None, lease_until=None)
