@@ -171,3 +171,47 @@ def test_the_worker_handler_is_registered_for_inbox_and_dispatch() -> None:
     process.HANDLERS.clear()
     assert process._handler("inbox:vendor") is mirror.handle_activity
     assert process._handler("dispatch:github") is mirror.handle_activity
+
+
+def _searches(env: Env) -> int:
+    """Marker lookups on the fake: the search API and the listing fallback."""
+    return env.tracker.requests_to("GET", "/search/issues") + env.tracker.requests_to(
+        "GET", "/repos/acme/embargoed/issues")
+
+
+def test_a_first_attempt_creates_without_searching_for_the_marker(env: Env) -> None:
+    env.post(offer())
+    assert env.work() == ["done"]
+    assert len(_github_issues(env, "acme/embargoed")) == 1
+    assert _searches(env) == 0
+    with env.rt.sessions() as session:
+        intent = state.get_object(
+            session, f"urn:vultron-bridge:ensure:github:acme/embargoed:{REPORT}")
+    assert intent is not None and intent.type == "EnsureIntent"
+
+
+def test_a_crash_between_create_and_link_is_found_again_by_another_input(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridge.core.errors import TransientError
+    from bridge.service import mirror_report
+
+    real = mirror_report.links.add_link
+
+    def lost(*args: Any, **kwargs: Any) -> bool:
+        raise TransientError("the database went away after the issue was created")
+
+    monkeypatch.setattr(mirror_report.links, "add_link", lost)
+    env.post(offer())
+    assert env.work() == ["retry"]  # the issue exists, the link does not
+    assert len(_github_issues(env, "acme/embargoed")) == 1
+    monkeypatch.setattr(mirror_report.links, "add_link", real)
+    again = offer()
+    again["id"] = "https://finder.example/activities/offer-1-redelivered"
+    env.post(again)  # a new input (first attempt) for the same report: its intent is recorded
+    assert env.work() == ["done"]
+    assert _searches(env) >= 1
+    assert len(_github_issues(env, "acme/embargoed")) == 1
+    with env.rt.sessions() as session:
+        [link] = links.links_for_subject(session, REPORT)
+    assert link.ref == "github:acme/embargoed#1"

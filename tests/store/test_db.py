@@ -159,3 +159,46 @@ def test_session_factory_does_not_expire_on_commit(tmp_path: Path) -> None:
         assert factory.kw["expire_on_commit"] is False
     finally:
         engine.dispose()
+
+
+def test_sqlite_writers_in_one_process_queue_on_one_lock_per_file(tmp_path: Path) -> None:
+    from bridge.store.db import _writer_lock
+
+    a = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    again = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    b = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    try:
+        lock = _writer_lock(session_factory(a))
+        assert lock is _writer_lock(session_factory(again))  # same file, same queue
+        assert lock is not _writer_lock(session_factory(b))
+        assert not hasattr(_writer_lock(session_factory(a, readonly=True)), "acquire")
+    finally:
+        for engine in (a, again, b):
+            engine.dispose()
+
+
+@pytest.mark.parametrize("kind", BOTH)
+def test_sixteen_threads_writing_at_once_all_commit(kind: str, tmp_path: Path) -> None:
+    from bridge.store import inbound
+    from tests.store.dbutil import database
+
+    with database(kind, tmp_path, pool_size=16) as store:
+        errors: list[BaseException] = []
+
+        def write(n: int) -> None:
+            try:
+                for i in range(10):
+                    with transaction(store.factory) as session:
+                        inbound.accept(session, "webhook:github", f"{n}-{i}", b"{}", {},
+                                       time.time())
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+        with store.reader() as session:
+            assert inbound.inbound_counts(session)["pending"] == 160
