@@ -4,8 +4,11 @@ processes a batch concurrently (see ``bridge.service.keyed``).
 - an activity (``inbox:``/``dispatch:``): its own id and every id it names below it — the
   object, target, context, reports inside a case, the Invite an Accept answers — but not
   who sent it or to whom (one finder's unrelated reports may overlap);
-- a webhook: the tracker project of each event, the issue, and the cases and reports linked
-  to the issue (so a label on a linked issue and an activity about its case keep their order).
+- a webhook: the issue, and the cases and reports linked to it (so a label on a linked issue
+  and an activity about its case keep their order), and its tracker project — shared by issue
+  events (labels on two unrelated issues of one project overlap), exclusive for project-wide
+  events such as a release, which wait for the project's earlier events and hold back later
+  ones.
 
 Keys only order work; an input whose keys cannot be read runs on its own and its handler
 reports what is wrong with it.
@@ -19,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bridge.core.events import WebhookResult
+from bridge.service.keyed import Keys
 from bridge.service.runtime import Runtime
 from bridge.store import links
 from bridge.store.inbound import InboundItem
@@ -59,28 +63,29 @@ def activity_keys(body: bytes) -> set[str]:
     return found
 
 
-def webhook_keys(rt: Runtime, body: bytes) -> set[str]:
+def webhook_keys(rt: Runtime, body: bytes) -> Keys:
     try:
         result = WebhookResult.model_validate_json(body)
     except ValidationError:
-        return set()
-    found: set[str] = set()
+        return Keys()
+    exclusive: set[str] = set()
+    shared: set[str] = set()
     refs = []
     for event in result.events:
         project = event.project or (event.ref.project if event.ref else None)
-        found.add(f"project:{event.tracker}:{project}")
+        (shared if event.ref is not None else exclusive).add(f"project:{event.tracker}:{project}")
         if event.ref is not None:
             refs.append(event.ref)
-            found.add(str(event.ref))
+            exclusive.add(str(event.ref))
     if refs:
         with rt.readers() as session:
             for ref in refs:
-                found.update(link.subject for link in links.links_for_ref(session, ref))
-    return found
+                exclusive.update(link.subject for link in links.links_for_ref(session, ref))
+    return Keys(frozenset(exclusive), frozenset(shared - exclusive))
 
 
-def ordering_keys(rt: Runtime, item: InboundItem) -> set[str]:
+def ordering_keys(rt: Runtime, item: InboundItem) -> Keys:
     source = item.source.partition(":")[0]
     if source == "webhook":
         return webhook_keys(rt, item.body)
-    return activity_keys(item.body)
+    return Keys(frozenset(activity_keys(item.body)))

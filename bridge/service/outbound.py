@@ -71,6 +71,7 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
                   outcome: Outcome) -> None:
     now = rt.clock()
     ref = str(event.ref) if event.ref else None
+    queued = len(outcome.sent)
     with db.transaction(rt.sessions) as session:
         kind = echo_kind(event)
         if ref and kind and writes.consume_echo(session, event.tracker, ref, kind, now):
@@ -121,3 +122,6 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
                 if isinstance(effect, Comment) and effect.marker_id is None:
                     effect = effect.model_copy(update={"marker_id": f"{seed}\x1f{n}"})
                 outcome.effects.append((event.tracker, effect))
+    if len(outcome.sent) > queued:
+        # the messages are committed: delivery need not wait for this input's tracker writes
+        rt.wake_deliver.set()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bridge.service.keyed import run_keyed
+from bridge.service.keyed import Keys, run_keyed
 
 
 def test_unrelated_items_run_at_the_same_time() -> None:
@@ -70,3 +70,27 @@ def test_concurrency_one_is_sequential_and_errors_surface() -> None:
     with pytest.raises(RuntimeError, match="bug in a handler"):
         run_keyed([1, 2, 3], lambda item: set(), boom, concurrency=3)
     assert seen[-2:] in ([1, 3], [3, 1])  # the others still ran
+
+
+def test_shared_holders_overlap_and_an_exclusive_holder_waits_for_them() -> None:
+    barrier = threading.Barrier(2, timeout=5)  # the two issue events must overlap
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def work(item: tuple[str, Keys]) -> None:
+        if item[0] in ("label-1", "label-2"):
+            barrier.wait()
+            time.sleep(0.02)
+        with lock:
+            order.append(item[0])
+
+    project = frozenset({"project:p"})
+    items = [
+        ("label-1", Keys(frozenset({"issue-1"}), project)),
+        ("label-2", Keys(frozenset({"issue-2"}), project)),
+        ("release", Keys(project)),
+        ("label-3", Keys(frozenset({"issue-3"}), project)),
+    ]
+    run_keyed(items, lambda item: item[1], work, concurrency=4)
+    assert set(order[:2]) == {"label-1", "label-2"}
+    assert order[2:] == ["release", "label-3"]

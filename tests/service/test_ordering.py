@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
 from bridge.core.refs import TrackerRef
+from bridge.service.keyed import Keys
 from bridge.service.ordering import activity_keys, webhook_keys
 from bridge.store import db, links
 from tests.service.conftest import FINDER, make_env, offer
@@ -55,8 +56,14 @@ def test_a_webhook_is_keyed_by_project_issue_and_what_the_issue_is_linked_to(
     result = WebhookResult(tracker="github", event_name="issues", events=[event])
     body = result.model_dump_json().encode()
     with make_env(tmp_path) as env:
-        assert webhook_keys(env.rt, body) == {"project:github:acme/embargoed", str(ref)}
+        keys = webhook_keys(env.rt, body)
+        assert keys.exclusive == {str(ref)}
+        assert keys.shared == {"project:github:acme/embargoed"}  # other issues may overlap
         with db.transaction(env.rt.sessions) as session:
             links.add_link(session, CASE, ref, "tracks", "test", time.time())
-        assert CASE in webhook_keys(env.rt, body)
-        assert webhook_keys(env.rt, b"{not json") == set()
+        assert CASE in webhook_keys(env.rt, body).exclusive
+        release = WebhookResult(tracker="github", event_name="release", events=[TrackerEvent(
+            kind=EventKind.RELEASE_PUBLISHED, tracker="github", project="acme/embargoed")])
+        keys = webhook_keys(env.rt, release.model_dump_json().encode())
+        assert keys.exclusive == {"project:github:acme/embargoed"} and not keys.shared
+        assert webhook_keys(env.rt, b"{not json") == Keys()
