@@ -91,20 +91,27 @@ def create_issue(
     """Create the issue; after an ambiguous failure look once for the marker before giving up."""
     ensure_label_set(s, project, labels)
     to_add = sorted(resolve_labels(set(), set(labels), set())[0])
-    repo = s.repo(project)
-    try:
-        issue = s.call(
-            f"create issue in {project}",
-            lambda: repo.create_issue(title=title, body=body, labels=to_add),
-            create=True,
-            permission=ISSUES_PERMISSION,
+
+    def create() -> int:
+        # POST through PyGithub's requester and read the number from the raw answer: an Issue
+        # object (its user, labels, repository…) would only be parsed to be thrown away
+        _, data = s.gh.requester.requestJsonAndCheck(
+            "POST", f"/repos/{project}/issues",
+            input={"title": title, "body": body, "labels": to_add},
         )
+        number = data.get("number") if isinstance(data, dict) else None
+        if not isinstance(number, int):
+            raise PermanentError(f"GitHub's answer to the create in {project} has no number")
+        return number
+
+    try:
+        return s.call(f"create issue in {project}", create, create=True,
+                      permission=ISSUES_PERMISSION)
     except AmbiguousWrite:
         found = find_marked_issue(s, project, token)
         if found is None:
             raise
         return found
-    return int(issue.number)
 
 
 def _issue(s: Session, project: str, number: int) -> Issue:

@@ -16,6 +16,7 @@ from github.GithubException import GithubException
 from github.Repository import Repository
 
 from adapters.github.errors import translate
+from bridge.core.errors import PermanentError
 
 T = TypeVar("T")
 
@@ -61,6 +62,11 @@ class Session:
         """``GET /repos/{owner}/{repo}`` → ``private``, fetched now (never cached)."""
 
         def fetch() -> bool:
-            return bool(self.gh.get_repo(project).private)
+            # the raw answer, not a Repository object: only ``private`` is read, and parsing
+            # a repository's hundred attributes cost more than the request (per report write)
+            _, data = self.gh.requester.requestJsonAndCheck("GET", f"/repos/{project}")
+            if not isinstance(data, dict) or not isinstance(data.get("private"), bool):
+                raise PermanentError(f"GitHub's answer for {project} has no 'private' flag")
+            return bool(data["private"])
 
         return self.call(f"read repository {project}", fetch, permission=METADATA_PERMISSION)

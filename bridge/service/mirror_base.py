@@ -49,6 +49,8 @@ class Mirrored:
     ignored: str | None = None
     refused: list[str] = field(default_factory=list)
     """Refs whose writes were refused because they are not private."""
+    finished: bool = False
+    """The input's final status was recorded with the handler's last writes."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bridge.core.errors import ConfigurationError, NotPrivateError
 from bridge.core.vocab.base import ref_ids
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.objects import VulnerabilityReport
+from bridge.service.finish import finish_item
 from bridge.service.guard import privacy_refused
 from bridge.service.mirror_base import Context, Mirrored
 from bridge.service.mirror_texts import Row, participants_table, report_body, report_title
@@ -39,14 +40,13 @@ def first_attempt(ctx: Context, report_id: str, where: Destination) -> bool:
     input's first claim, no link to the report yet and no intent recorded by another input.
     The intent is recorded (committed) before the create call, so a crash between the create
     and the link makes the next attempt search for the issue's marker instead."""
+    if ctx.item.attempts > 1:
+        return False
     intent = f"urn:vultron-bridge:ensure:{where.tracker}:{where.project}:{report_id}"
     with db.transaction(ctx.rt.sessions) as session:
-        if ctx.item.attempts > 1 or state.get_object(session, intent) is not None:
-            return False
         if links.links_for_subject(session, report_id):
             return False
-        state.put_object(session, intent, "EnsureIntent", {"input": ctx.key}, ctx.now)
-    return True
+        return state.add_object(session, intent, "EnsureIntent", {"input": ctx.key}, ctx.now)
 
 
 def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
@@ -83,12 +83,11 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
                 cs_state=record.cs_state if record else "Vfd.pxa",
                 embargo_end=record.embargo_end if record else None, data=data, now=now,
             )
-        if state.get_participant(session, report.id, rt.actor_id) is None:
-            state.put_participant(session, report.id, rt.actor_id, rm_state="RECEIVED",
-                                  em_consent=None, roles=["vendor"], now=now)
-        if finder and state.get_participant(session, report.id, finder) is None:
-            state.put_participant(session, report.id, finder, rm_state="ACCEPTED",
-                                  em_consent=None, roles=["finder"], now=now)
+        state.add_participant(session, report.id, rt.actor_id, rm_state="RECEIVED",
+                              roles=["vendor"], now=now)
+        if finder:
+            state.add_participant(session, report.id, finder, rm_state="ACCEPTED",
+                                  roles=["finder"], now=now)
         case_id = data.get("case_id")
         if case_id:  # the case arrived first: it speaks through this issue too
             links.add_link(session, str(case_id), ensured.ref, "tracks", "inbox", now)
@@ -97,4 +96,5 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
                 "ref": str(ensured.ref), "created": ensured.created, "offer": ctx.key,
                 "finder": finder, "source": ctx.item.source,
             }, now)
-    return Mirrored("RS", subject=report.id, effects=1)
+        finished = finish_item(session, ctx.item, "done", now)
+    return Mirrored("RS", subject=report.id, effects=1, finished=finished)

@@ -11,7 +11,6 @@ failed with the reason — visible to operators, requeueable — never silently 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import logging
 import random
@@ -22,10 +21,11 @@ from sqlalchemy.exc import OperationalError
 
 from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
 from bridge.service import metrics
+from bridge.service.finish import finish_item
 from bridge.service.keyed import run_keyed
 from bridge.service.ordering import ordering_keys
 from bridge.service.runtime import Runtime
-from bridge.store import audit, db, inbound
+from bridge.store import db, inbound
 from bridge.store.inbound import InboundItem
 
 log = logging.getLogger("bridge.worker")
@@ -69,13 +69,13 @@ def _retry_after(exc: BridgeError) -> float | None:
 def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = random.random) -> str:
     """Handle one claimed input; returns its final status (or ``retry``)."""
     handler = _handler(item.source)
-    now = rt.clock()
     status, error = "done", None
     try:
         if handler is None:
             status, error = "failed", f"no handler for source {item.source[:40]!r}"
-        else:
-            handler(rt, item)
+        elif getattr(handler(rt, item), "finished", False):  # recorded with its last writes
+            metrics.PROCESSED.labels(source=item.source.partition(":")[0], status=status).inc()
+            return status
     except RETRYABLE as exc:
         policy = rt.policy
         if policy.exhausted(item.attempts):
@@ -89,11 +89,7 @@ def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = rando
     except BridgeError as exc:
         status, error = "failed", f"{exc.kind}: {exc.reason}"
     with db.transaction(rt.sessions) as session:
-        if inbound.finish_inbound(session, item, status, rt.clock(), error):
-            audit.append(session, f"input.{status}", item.key, {
-                "source": item.source, "received_at": item.received_at,
-                "sha256": hashlib.sha256(item.body).hexdigest(), "error": error,
-            }, now)
+        finish_item(session, item, status, rt.clock(), error)
     metrics.PROCESSED.labels(source=item.source.partition(":")[0], status=status).inc()
     if error:
         log.warning("input %s failed: %s", item.id, error)

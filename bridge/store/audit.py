@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bridge.core import audit as chain
@@ -54,6 +54,14 @@ def _normalise(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+_INSERT = insert(core_table(AuditEntry))
+_MOVE_HEAD = (
+    update(core_table(AuditHead)).where(AuditHead.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def append(
     session: Session,
     kind: str,
@@ -65,21 +73,16 @@ def append(
     check_text("audit kind", kind, 100)
     if subject is not None:
         check_text("audit subject", subject)
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-    ).one_or_none()
+    head = session.execute(_HEAD).one_or_none()
     if head is None:
         raise ConfigurationError("the audit log has no head row: run `vultron-bridge migrate`")
     entry = chain.chain(head.hash, {
         "seq": head.seq + 1, "at": float(now), "kind": kind, "subject": subject,
         "data": _normalise(data),
     })
-    # Core statements (no unit of work): the chain's head row is locked above
-    session.execute(insert(core_table(AuditEntry)).values(**entry))
-    session.execute(
-        update(core_table(AuditHead)).where(AuditHead.id == 1)
-        .values(seq=entry["seq"], hash=entry["hash"])
-    )
+    # prepared Core statements (no unit of work); the chain's head row is locked above
+    session.execute(_INSERT, entry)
+    session.execute(_MOVE_HEAD, {"new_seq": entry["seq"], "new_hash": entry["hash"]})
     return Appended(seq=int(entry["seq"]), hash=str(entry["hash"]))
 
 

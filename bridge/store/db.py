@@ -15,7 +15,7 @@ milliseconds; a lock hands over at once. Other processes still meet SQLite's own
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, cast
@@ -194,3 +194,24 @@ def insert_for(session: Session, table: Any) -> Any:
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
     return pg_insert(table)
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def upsert_statement(session: Session, model: Any, keys: Sequence[str],
+                     columns: Sequence[str]) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of ``columns`` (the non-key ones take the new
+    row's values), built once per dialect and shape and executed with a parameter dict:
+    building a statement costs more than running it on SQLite."""
+    table = core_table(model)
+    cache_key = (_dialect_name(session), table.name, tuple(keys), tuple(columns))
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is None:
+        base = insert_for(session, table)
+        stmt = base.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: base.excluded[c] for c in columns if c not in keys},
+        )
+        _UPSERTS[cache_key] = stmt
+    return stmt

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bridge.store._checks import check_text
-from bridge.store.db import insert_for
+from bridge.store._checks import check_text, rowcount
+from bridge.store.db import insert_for, upsert_statement
 from bridge.store.models import CaseState, Participant, StoredObject
 
 
@@ -47,11 +47,7 @@ class ParticipantRecord:
 
 
 def _upsert(session: Session, model: Any, keys: list[str], values: dict[str, Any]) -> None:
-    stmt = insert_for(session, model).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={k: v for k, v in values.items() if k not in keys}
-    )
-    session.execute(stmt)
+    session.execute(upsert_statement(session, model, keys, sorted(values)), values)
 
 
 def put_object(
@@ -62,6 +58,17 @@ def put_object(
         "id": check_text("object id", object_id), "type": check_text("object type", type_, 100),
         "data": dict(data), "updated_at": now,
     })
+
+
+def add_object(
+    session: Session, object_id: str, type_: str, data: Mapping[str, Any], now: float
+) -> bool:
+    """Insert ``object_id`` unless it exists (then it is left as it is); True when inserted."""
+    stmt = insert_for(session, StoredObject).values(
+        id=check_text("object id", object_id), type=check_text("object type", type_, 100),
+        data=dict(data), updated_at=now,
+    ).on_conflict_do_nothing(index_elements=["id"])
+    return rowcount(session.execute(stmt)) == 1
 
 
 def get_object(session: Session, object_id: str) -> ObjectRecord | None:
@@ -120,6 +127,27 @@ def put_participant(
         "rm_state": check_text("RM state", rm_state, 32), "em_consent": em_consent,
         "roles": list(roles), "updated_at": now,
     })
+
+
+def add_participant(
+    session: Session,
+    case_id: str,
+    actor: str,
+    *,
+    rm_state: str,
+    roles: Sequence[str],
+    now: float,
+) -> bool:
+    """Insert a participant unless the case has it already (whose state is then kept);
+    True when inserted."""
+    values = {
+        "case_id": check_text("case id", case_id), "actor": check_text("actor", actor),
+        "rm_state": check_text("RM state", rm_state, 32), "em_consent": None,
+        "roles": list(roles), "updated_at": now,
+    }
+    stmt = insert_for(session, Participant).values(**values).on_conflict_do_nothing(
+        index_elements=["case_id", "actor"])
+    return rowcount(session.execute(stmt)) == 1
 
 
 _P_COLUMNS = (Participant.case_id, Participant.actor, Participant.rm_state,
