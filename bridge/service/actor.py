@@ -118,7 +118,7 @@ def _page(rt: Runtime, recipient: str | None, page: int) -> tuple[int, list[dict
     grouped = select(Outbox.activity_id, last).group_by(Outbox.activity_id)
     if recipient is not None:
         grouped = grouped.where(Outbox.recipient == recipient)
-    with rt.sessions() as session:
+    with rt.readers() as session:
         total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
         rows = session.execute(
             grouped.order_by(desc(last)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)

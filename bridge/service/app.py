@@ -52,7 +52,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def _gauges(rt: Runtime) -> None:
-    with rt.sessions() as session:
+    with rt.readers() as session:
         for status, n in inbound.inbound_counts(session).items():
             metrics.QUEUE.labels(queue="inbound", status=status).set(n)
         for status, n in outbox.outbox_counts(session).items():

@@ -53,7 +53,7 @@ def to_ref(rt: Runtime, text: str) -> TrackerRef:
 
 
 def _embargo(rt: Runtime, subject: str) -> tuple[str, float | None]:
-    with rt.sessions() as session:
+    with rt.readers() as session:
         record = state.get_case(session, subject)
     if record is None:
         return EM.NONE.value, None
@@ -130,7 +130,7 @@ def check_expired(rt: Runtime) -> list[str]:
     first, so a crash in between only repeats idempotent writes.
     """
     now = rt.clock()
-    with rt.sessions() as session:
+    with rt.readers() as session:
         due = session.execute(
             select(CaseState.case_id, CaseState.embargo_end).where(
                 CaseState.em_state.in_([s.value for s in IN_FORCE]),
@@ -140,7 +140,7 @@ def check_expired(rt: Runtime) -> list[str]:
         ).all()
     noted = []
     for subject, end in due:
-        with rt.sessions() as session:
+        with rt.readers() as session:
             refs = sorted({link.ref for link in links.links_for_subject(session, subject)})
         failed: dict[str, str] = {}
         for text in refs:

@@ -142,7 +142,7 @@ async def get_links(
         kind, start = "ref", str(_syntax(rt).parse(ref or ""))
 
     def read() -> dict[str, Any]:
-        with rt.sessions() as session:
+        with rt.readers() as session:
             if kind == "subject" and not caller.may_see(session, start):
                 raise Forbidden("this token may only see its own cases")
             visible = None if caller.sees_all() else (lambda s: caller.may_see(session, s))
@@ -157,7 +157,7 @@ async def get_case(request: Request, caller: Caller, case_id: str) -> dict[str, 
     linking.check_subject(case_id)
 
     def read() -> dict[str, Any]:
-        with rt.sessions() as session:
+        with rt.readers() as session:
             if not caller.may_see(session, case_id):
                 raise Forbidden("this token may only see its own cases")
             view = caseview.build(session, case_id, rt.config.rules.aggregate_policy)

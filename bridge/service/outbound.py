@@ -48,7 +48,7 @@ def _named_by_release(rt: Runtime, event: TrackerEvent) -> list[TrackerEvent]:
     tracker = rt.config.trackers.get(event.tracker)
     hosts = (tracker.web_host,) if tracker and tracker.web_host else ("github.com", "gitlab.com")
     named = mentioned_refs(event.text, event.tracker, event.project, hosts)
-    with rt.sessions() as session:
+    with rt.readers() as session:
         linked = [ref for ref in named if links.links_for_ref(session, ref)]
     return [event.model_copy(update={"ref": ref}) for ref in linked]
 
