@@ -215,3 +215,21 @@ def upsert_statement(session: Session, model: Any, keys: Sequence[str],
         )
         _UPSERTS[cache_key] = stmt
     return stmt
+
+
+_IGNORES: dict[tuple[str, str, tuple[str, ...], str | None], Any] = {}
+
+
+def insert_ignore_statement(session: Session, model: Any, keys: Sequence[str],
+                            returning: str | None = None) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` [``RETURNING returning``], built once per
+    dialect and executed with a parameter dict (see ``upsert_statement``)."""
+    table = core_table(model)
+    cache_key = (_dialect_name(session), table.name, tuple(keys), returning)
+    stmt = _IGNORES.get(cache_key)
+    if stmt is None:
+        stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=list(keys))
+        if returning is not None:
+            stmt = stmt.returning(table.c[returning])
+        _IGNORES[cache_key] = stmt
+    return stmt

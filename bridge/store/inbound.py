@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bridge.core.errors import InputError
@@ -162,19 +162,25 @@ def claim_inbound(
     return [_item(row) for row in rows]
 
 
+_GUARDED: dict[tuple[str, ...], Any] = {}
+
+
 def _guarded(session: Session, item: InboundItem, values: dict[str, Any]) -> bool:
-    result = session.execute(
-        update(core_table(Inbound))
-        .where(
-            Inbound.id == item.id,
+    """Update the row only while ``item``'s lease (owner and attempt) still holds it; the
+    statement is built once per set of columns and run with parameters."""
+    columns = tuple(sorted(values))
+    stmt = _GUARDED.get(columns)
+    if stmt is None:
+        stmt = update(core_table(Inbound)).where(
+            Inbound.id == bindparam("g_id"),
             Inbound.status == "pending",
-            Inbound.lease_owner == item.lease_owner,
-            Inbound.attempts == item.attempts,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
+            Inbound.lease_owner == bindparam("g_owner"),
+            Inbound.attempts == bindparam("g_attempts"),
+        ).values({c: bindparam(f"v_{c}") for c in columns})
+        _GUARDED[columns] = stmt
+    params = {f"v_{c}": v for c, v in values.items()}
+    params |= {"g_id": item.id, "g_owner": item.lease_owner, "g_attempts": item.attempts}
+    return rowcount(session.execute(stmt, params)) == 1
 
 
 def finish_inbound(

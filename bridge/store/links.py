@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from bridge.core.errors import InputError
 from bridge.core.refs import TrackerRef
 from bridge.store._checks import check_text, rowcount
-from bridge.store.db import insert_for
+from bridge.store.db import insert_for, insert_ignore_statement
 from bridge.store.models import Link
 
 
@@ -73,10 +73,8 @@ def add_link(
         "relation": _relation(relation).value, "linked_by": check_text("linked by", linked_by),
         "linked_at": now,
     }
-    stmt = insert_for(session, Link).values(**values).on_conflict_do_nothing(
-        index_elements=["subject", "ref", "relation"]
-    )
-    return session.execute(stmt.returning(Link.id)).scalar_one_or_none() is not None
+    stmt = insert_ignore_statement(session, Link, ["subject", "ref", "relation"], "id")
+    return session.execute(stmt, values).scalar_one_or_none() is not None
 
 
 def add_links(
@@ -116,11 +114,13 @@ def remove_link(
     return rowcount(session.execute(stmt.execution_options(synchronize_session=False)))
 
 
+_BY_SUBJECT = select(*_COLUMNS).where(Link.subject == bindparam("subject")).order_by(
+    Link.ref, Link.relation)
+
+
 def links_for_subject(session: Session, subject: str) -> list[LinkRecord]:
     """Every link of a report or case, ordered by ref then relation."""
-    rows = session.execute(
-        select(*_COLUMNS).where(Link.subject == subject).order_by(Link.ref, Link.relation)
-    ).all()
+    rows = session.execute(_BY_SUBJECT, {"subject": subject}).all()
     return [_record(row) for row in rows]
 
 

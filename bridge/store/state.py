@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bridge.store._checks import check_text, rowcount
-from bridge.store.db import insert_for, upsert_statement
+from bridge.store.db import insert_ignore_statement, upsert_statement
 from bridge.store.models import CaseState, Participant, StoredObject
 
 
@@ -64,11 +64,11 @@ def add_object(
     session: Session, object_id: str, type_: str, data: Mapping[str, Any], now: float
 ) -> bool:
     """Insert ``object_id`` unless it exists (then it is left as it is); True when inserted."""
-    stmt = insert_for(session, StoredObject).values(
-        id=check_text("object id", object_id), type=check_text("object type", type_, 100),
-        data=dict(data), updated_at=now,
-    ).on_conflict_do_nothing(index_elements=["id"])
-    return rowcount(session.execute(stmt)) == 1
+    stmt = insert_ignore_statement(session, StoredObject, ["id"])
+    return rowcount(session.execute(stmt, {
+        "id": check_text("object id", object_id), "type": check_text("object type", type_, 100),
+        "data": dict(data), "updated_at": now,
+    })) == 1
 
 
 def get_object(session: Session, object_id: str) -> ObjectRecord | None:
@@ -99,12 +99,13 @@ def put_case(
     })
 
 
+_CASE = select(CaseState.case_id, CaseState.em_state, CaseState.cs_state,
+               CaseState.embargo_end, CaseState.data, CaseState.updated_at).where(
+    CaseState.case_id == bindparam("case_id"))
+
+
 def get_case(session: Session, case_id: str) -> CaseRecord | None:
-    row = session.execute(
-        select(CaseState.case_id, CaseState.em_state, CaseState.cs_state,
-               CaseState.embargo_end, CaseState.data, CaseState.updated_at)
-        .where(CaseState.case_id == case_id)
-    ).one_or_none()
+    row = session.execute(_CASE, {"case_id": case_id}).one_or_none()
     if row is None:
         return None
     return CaseRecord(row.case_id, row.em_state, row.cs_state, row.embargo_end,
@@ -145,9 +146,8 @@ def add_participant(
         "rm_state": check_text("RM state", rm_state, 32), "em_consent": None,
         "roles": list(roles), "updated_at": now,
     }
-    stmt = insert_for(session, Participant).values(**values).on_conflict_do_nothing(
-        index_elements=["case_id", "actor"])
-    return rowcount(session.execute(stmt)) == 1
+    stmt = insert_ignore_statement(session, Participant, ["case_id", "actor"])
+    return rowcount(session.execute(stmt, values)) == 1
 
 
 _P_COLUMNS = (Participant.case_id, Participant.actor, Participant.rm_state,
