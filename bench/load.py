@@ -44,6 +44,16 @@ class LoadResult:
         )
 
 
+async def _post(client: httpx.AsyncClient, path: str, headers: dict[str, str],
+                body: bytes) -> bool:
+    """POST once; True for a 2xx (a transport error or any other status is an error)."""
+    try:
+        response = await client.post(path, headers=headers, content=body)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 300
+
+
 async def _run(base_url: str, make: RequestFactory, clients: int, seconds: float) -> LoadResult:
     latencies: list[float] = []
     errors = 0
@@ -58,14 +68,9 @@ async def _run(base_url: str, make: RequestFactory, clients: int, seconds: float
                 counter += 1
                 path, headers, body = make(counter)
                 start = time.perf_counter()
-                try:
-                    response = await client.post(path, headers=headers, content=body)
-                    ok = response.status_code < 300
-                except httpx.HTTPError:
-                    ok = False
+                ok = await _post(client, path, headers, body)
                 latencies.append((time.perf_counter() - start) * 1000)
-                if not ok:
-                    errors += 1
+                errors += not ok
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
@@ -85,16 +90,11 @@ async def _run_rate(base_url: str, make: RequestFactory, rate: float, seconds: f
             nonlocal errors
             path, headers, body = make(n)
             async with gate:
-                try:
-                    response = await client.post(path, headers=headers, content=body)
-                    ok = response.status_code < 300
-                except httpx.HTTPError:
-                    ok = False
+                ok = await _post(client, path, headers, body)
             # from when the request was due, not when it was sent: a stalled server
             # cannot hide its stall by delaying the requests queued behind it
             latencies.append((time.perf_counter() - due) * 1000)
-            if not ok:
-                errors += 1
+            errors += not ok
 
         started = time.perf_counter()
         tasks = []
