@@ -31,11 +31,17 @@ def rss_mb(pid: int) -> float:
 
 @contextlib.contextmanager
 def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str = "/healthz",
-           port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``python -m <args> --port P`` and yield (base_url, process) once it answers."""
+           port: int | None = None, log_path: Path | None = None,
+           ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``python -m <args> --host 127.0.0.1 --port P`` and yield (base_url, process) once
+    ``ready_path`` answers 200; stop it afterwards. Its output goes to ``log_path`` (kept,
+    appended to) or to a temporary file deleted at the end."""
     port = port or free_port()
     # the server's log goes to a file: an unread pipe would fill up and block the server
-    log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
+    if log_path is not None:
+        log = log_path.open("ab")
+    else:
+        log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", *args, "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=log,
@@ -47,12 +53,14 @@ def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str =
                 err = Path(log.name).read_text(errors="replace")
                 raise RuntimeError(f"server exited early: {err[-2000:]}")
             try:
-                httpx.get(base + ready_path, timeout=0.5)
-                break
+                if httpx.get(base + ready_path, timeout=0.5).status_code == 200:
+                    break
             except httpx.HTTPError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         else:
-            raise RuntimeError("server did not start")
+            err = Path(log.name).read_text(errors="replace")
+            raise RuntimeError(f"server did not start: {err[-2000:]}")
         yield base, proc
     finally:
         proc.terminate()
@@ -62,4 +70,5 @@ def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str =
             proc.kill()
             proc.wait()
         log.close()
-        Path(log.name).unlink(missing_ok=True)
+        if log_path is None:
+            Path(log.name).unlink(missing_ok=True)

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from typing import Any
 import httpx
 
 from adapters.github.signature import sign
-from bench.procs import free_port
+from bench.procs import free_port, server
 from bridge.core.refs import TrackerRef
 from bridge.store import db, inbound, links, state
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, TOKEN
@@ -217,34 +216,13 @@ def soak(*, rate: float = 50, seconds: float = 600, tracker_delay: float = 5.0,
         config.write_text(CONFIG.format(port=port, key=tmp / "actor.pem", db=url,
                                         github=fake.base_url, token=TOKEN, secret=SECRET,
                                         bot=BOT, repo=PRIVATE_REPO), encoding="utf-8")
+        args = ["bridge.cli.main", "serve", "--config", str(config)]
         log = tmp / "serve.log"
-        with log.open("ab") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "bridge.cli.main", "serve",
-                                     "--config", str(config), "--port", str(port)]
-                                    + ([] if workers else ["--no-worker"]),
-                                    stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("serve did not start: " + log.read_text()[-2000:])
-                time.sleep(0.1)
+        with server(args + ([] if workers else ["--no-worker"]), env={}, cwd=tmp,
+                    ready_path="/readyz", port=port, log_path=log) as (base, _):
             bodies = _bodies(fake, numbers)
             asyncio.run(_drive(f"{base}/webhooks/github", bodies, rate, seconds, result, seed,
                                warmup))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
         engine = db.make_engine(url)
         with engine.connect() as conn:
             from sqlalchemy import select
