@@ -1,0 +1,114 @@
+"""The case model (:mod:`bridge.core.case`) loaded from and saved to the store.
+
+Conventions of a ``cases`` row's ``data`` (besides what :mod:`bridge.service.subjects` lists):
+
+* ``kind`` — ``case`` or ``report``;
+* a case: ``owner`` (actor id), ``case_actor`` (actor id or absent), ``reports`` (ids),
+  ``active_embargo`` (``{"id", "end"}``, end in epoch seconds or null), ``proposed_embargoes``
+  (a list of the same), ``invited`` (actors we invited, answer pending), ``statuses``
+  (actor → last vfd it announced);
+* a report: ``finder`` (its first offerer), ``offered_to`` (whom it was offered to),
+  ``offer_id``, ``case_id``.
+
+Invitations to us are objects ``invitation:<case id>`` (type ``CaseInvitation``, data
+``inviter``, ``invite_id``, ``state`` = ``pending``/``accepted``/``rejected``).
+Participants are the ``participants`` rows: every row is a participant the owner admitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bridge.core.case.model import Case, EmbargoRef, Known, Participant, Report
+from bridge.core.states.em import EM
+from bridge.store import state
+
+INVITATION = "invitation:"
+
+
+def _when(value: object) -> datetime | None:
+    return datetime.fromtimestamp(float(value), UTC) if isinstance(value, int | float) else None
+
+
+def embargo_ref(data: object) -> EmbargoRef | None:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return None
+    return EmbargoRef(data["id"], _when(data.get("end")))
+
+
+def embargo_data(ref: EmbargoRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return {"id": ref.id, "end": ref.end.timestamp() if ref.end else None}
+
+
+def _owner(data: dict[str, Any], people: dict[str, Participant]) -> str | None:
+    owner = data.get("owner")
+    if isinstance(owner, str):
+        return owner
+    return next((a for a, p in people.items() if "case_owner" in p.roles), None)
+
+
+def load_case(session: Session, case_id: str) -> Case | None:
+    """The case ``case_id`` (None when the store has no case of that id)."""
+    record = state.get_case(session, case_id)
+    if record is None or record.data.get("kind") != "case":
+        return None
+    data = record.data
+    statuses = data.get("statuses") or {}
+    people = {
+        p.actor: Participant(p.actor, frozenset(p.roles), p.rm_state, p.em_consent,
+                             statuses.get(p.actor))
+        for p in state.participants_for_case(session, case_id)
+    }
+    proposed = tuple(e for e in (embargo_ref(d) for d in data.get("proposed_embargoes") or [])
+                     if e is not None)
+    return Case(
+        id=case_id, owner=_owner(data, people), case_actor=data.get("case_actor"),
+        reports=tuple(data.get("reports") or ()), participants=people, em=EM(record.em_state),
+        active_embargo=embargo_ref(data.get("active_embargo")), proposed=proposed,
+        cs=record.cs_state, invited=frozenset(data.get("invited") or ()),
+    )
+
+
+def load_report(session: Session, report_id: str) -> Report | None:
+    record = state.get_case(session, report_id)
+    if record is None or record.data.get("kind") != "report":
+        return None
+    data = record.data
+    return Report(report_id, data.get("finder"), data.get("offered_to"), data.get("case_id"))
+
+
+def invitations(session: Session, case_ids: Iterable[str]) -> dict[str, str]:
+    """Pending invitations to us among ``case_ids``: case id → inviter."""
+    out = {}
+    for case_id in case_ids:
+        record = state.get_object(session, INVITATION + case_id)
+        if record and record.data.get("state") == "pending":
+            out[case_id] = str(record.data.get("inviter"))
+    return out
+
+
+def load_known(session: Session, us: str, case_ids: Iterable[str],
+               report_ids: Iterable[str] = (), proposed: Case | None = None) -> Known:
+    """What an inbound decision needs: the first of ``case_ids`` the store knows as a case
+    (a report id resolves to its case), and the named reports."""
+    ids = [c for c in dict.fromkeys(case_ids) if c]
+    reports: dict[str, Report] = {}
+    for report_id in dict.fromkeys([*report_ids, *ids, *(proposed.reports if proposed else ())]):
+        found = load_report(session, report_id) if report_id else None
+        if found is not None:
+            reports[report_id] = found
+    case = None
+    for ident in ids:
+        case = load_case(session, ident)
+        if case is None and ident in reports and reports[ident].case_id:
+            case = load_case(session, str(reports[ident].case_id))
+        if case is not None:
+            break
+    return Known(us=us, case=case, reports=reports, proposed=proposed,
+                 invitations=invitations(session, ids))
