@@ -11,8 +11,10 @@ the signature or the trusted-peer rule vouched for — and the snapshot's actor 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.base import ASObject, ref_id, ref_ids
@@ -104,84 +106,82 @@ def claim_of(activity: Activity, sender: str | None = None,
     who = sender if sender is not None else actor
     kind, obj, target = activity.type, activity.object_, activity.target
     context = ref_id(activity.context)
-    base = {"sender": who, "claimed": actor or who}
+
+    def base(act: Act, **fields: Any) -> Claim:
+        return Claim(act, sender=who, claimed=actor or who, **fields)
 
     def cases(*more: str | None) -> tuple[str, ...]:
         return _first(*more, case_hint, context)
 
     if kind == "Offer" and isinstance(obj, VulnerabilityReport):
-        return Claim(Act.OFFER_REPORT, report_id=obj.id, case_ids=cases(), **base)
+        return base(Act.OFFER_REPORT, report_id=obj.id, case_ids=cases())
     if kind in ("Create", "Update") and isinstance(obj, VulnerabilityCase):
         act = Act.CREATE_CASE if kind == "Create" else Act.UPDATE_CASE
-        return Claim(act, case_ids=_first(obj.id), **base)
+        return base(act, case_ids=_first(obj.id))
     if kind == "Add" and isinstance(obj, VulnerabilityReport | str) and (
             isinstance(obj, VulnerabilityReport) or isinstance(target, VulnerabilityCase)):
-        return Claim(Act.ADD_REPORT, report_id=ref_id(obj), case_ids=cases(ref_id(target)),
-                     **base)
+        return base(Act.ADD_REPORT, report_id=ref_id(obj), case_ids=cases(ref_id(target)))
     if kind in ("Add", "Create"):
         if isinstance(obj, CaseStatus):
-            return Claim(Act.CASE_STATUS, case_ids=cases(ref_id(target), ref_id(obj.context)),
-                         **base)
+            return base(Act.CASE_STATUS, case_ids=cases(ref_id(target), ref_id(obj.context)))
         if isinstance(obj, ParticipantStatus):
             inner = target.context if isinstance(target, CaseParticipant) else None
-            return Claim(Act.PARTICIPANT_STATUS,
+            return base(Act.PARTICIPANT_STATUS,
                          case_ids=cases(ref_id(inner), ref_id(obj.context)),
                          about=_owner_of_status(obj, target),
-                         roles=tuple(r.value for r in obj.cvd_role), **base)
+                         roles=tuple(r.value for r in obj.cvd_role))
         if isinstance(obj, CaseParticipant):
             about = ref_ids(obj.attributed_to)
-            return Claim(Act.ADD_PARTICIPANT,
+            return base(Act.ADD_PARTICIPANT,
                          case_ids=cases(ref_id(target), ref_id(obj.context)),
                          about=about[0] if about else None,
-                         roles=tuple(r.value for r in obj.case_roles), **base)
+                         roles=tuple(r.value for r in obj.case_roles))
         if isinstance(obj, Note):
-            return Claim(Act.NOTE, case_ids=cases(ref_id(target), ref_id(obj.context)), **base)
+            return base(Act.NOTE, case_ids=cases(ref_id(target), ref_id(obj.context)))
         if isinstance(obj, EmbargoEvent) and kind == "Add":
-            return Claim(Act.EMBARGO_SET, case_ids=cases(ref_id(target), ref_id(obj.context)),
-                         embargo_id=obj.id, **base)
+            return base(Act.EMBARGO_SET, case_ids=cases(ref_id(target), ref_id(obj.context)),
+                         embargo_id=obj.id)
     if kind == "Invite" and isinstance(obj, EmbargoEvent):
-        return Claim(Act.EMBARGO_PROPOSE, case_ids=cases(ref_id(target), ref_id(obj.context)),
-                     embargo_id=obj.id, **base)
+        return base(Act.EMBARGO_PROPOSE, case_ids=cases(ref_id(target), ref_id(obj.context)),
+                     embargo_id=obj.id)
     if kind == "Invite" and (isinstance(obj, Actor | str)) and isinstance(
             target, VulnerabilityCase | str) and not isinstance(obj, EmbargoEvent):
         invited = ref_id(obj)
-        return Claim(Act.INVITE_TO_CASE, case_ids=cases(ref_id(target)), about=invited, **base)
+        return base(Act.INVITE_TO_CASE, case_ids=cases(ref_id(target)), about=invited)
     if kind in _ANSWERS and isinstance(obj, Activity | EmbargoEvent | str):
         return _answer(activity, obj, base, cases)
     if kind == "Remove" and isinstance(obj, EmbargoEvent):
-        return Claim(Act.EMBARGO_END, case_ids=cases(ref_id(target), ref_id(obj.context)),
-                     embargo_id=obj.id, **base)
+        return base(Act.EMBARGO_END, case_ids=cases(ref_id(target), ref_id(obj.context)),
+                     embargo_id=obj.id)
     if kind == "Announce" and isinstance(obj, EmbargoEvent):
-        return Claim(Act.EMBARGO_SET, case_ids=cases(ref_id(obj.context)), embargo_id=obj.id,
-                     **base)
+        return base(Act.EMBARGO_SET, case_ids=cases(ref_id(obj.context)), embargo_id=obj.id)
     if kind in _ENGAGE and isinstance(obj, VulnerabilityCase | str):
-        return Claim(Act.ENGAGE, case_ids=cases(ref_id(obj)), about=actor, **base)
+        return base(Act.ENGAGE, case_ids=cases(ref_id(obj)), about=actor)
     if kind == "Undo" and isinstance(obj, Activity) and obj.type == "Ignore":
-        return Claim(Act.ENGAGE, case_ids=cases(ref_id(obj.object_)), about=actor, **base)
-    return Claim(Act.OTHER, case_ids=cases(), **base)
+        return base(Act.ENGAGE, case_ids=cases(ref_id(obj.object_)), about=actor)
+    return base(Act.OTHER, case_ids=cases())
 
 
-def _answer(activity: Activity, obj: object, base: dict[str, str | None],
-            cases: object) -> Claim:
-    assert callable(cases)
+def _answer(activity: Activity, obj: object, base: Callable[..., Claim],
+            cases: Callable[..., tuple[str, ...]]) -> Claim:
     accept = activity.type == "Accept"
     if isinstance(obj, EmbargoEvent):
-        return Claim(Act.EMBARGO_ANSWER, case_ids=cases(ref_id(obj.context)),
-                     embargo_id=obj.id, accept=accept, **base)
+        return base(Act.EMBARGO_ANSWER, case_ids=cases(ref_id(obj.context)),
+                     embargo_id=obj.id, accept=accept)
     if isinstance(obj, Activity):
         inner = obj.object_
         if obj.type == "Invite" and isinstance(inner, EmbargoEvent):
-            return Claim(Act.EMBARGO_ANSWER,
+            return base(Act.EMBARGO_ANSWER,
                          case_ids=cases(ref_id(obj.target), ref_id(inner.context),
                                         ref_id(obj.context)),
-                         embargo_id=inner.id, answers=obj.id, accept=accept, **base)
+                         embargo_id=inner.id, answers=obj.id, accept=accept)
         if obj.type == "Invite":
-            return Claim(Act.INVITE_ANSWER, case_ids=cases(ref_id(obj.target)),
-                         about=ref_id(inner), answers=obj.id, accept=accept, **base)
+            return base(Act.INVITE_ANSWER, case_ids=cases(ref_id(obj.target)),
+                         about=ref_id(inner), answers=obj.id, accept=accept)
         if obj.type == "Offer" and isinstance(inner, VulnerabilityReport | str):
-            return Claim(Act.REPORT_ANSWER, report_id=ref_id(inner), case_ids=cases(),
-                         answers=obj.id, accept=accept, **base)
-    return Claim(Act.OTHER, case_ids=cases(), **base)
+            return base(Act.REPORT_ANSWER, report_id=ref_id(inner), case_ids=cases(),
+                         answers=obj.id, accept=accept)
+    return base(Act.OTHER, case_ids=cases())
 
 
 def is_ours(activity: ASObject, us: str) -> bool:
