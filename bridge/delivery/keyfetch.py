@@ -6,6 +6,11 @@ and a cool-off.
 whether the fetch worked or failed, and however many requests name it: a flood of bad
 signatures naming one key id costs the peer one GET, not one per request. Good keys are kept
 for ``ttl`` seconds (default an hour).
+
+A key is its claimed owner's only when the owner's actor document, fetched from the owner's id,
+lists it (``bridge.httpsig.keys.check_listed``). For the common ``{actor id}#main-key`` that is
+the document already fetched; a key in a document of its own costs one more GET, cached and
+cooled off with the key.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import httpx
 from bridge.core.errors import AuthenticationError, BridgeError, TransientError
 from bridge.delivery.ssrf import BlockedDestination
 from bridge.httpsig import FetchedKey, SignatureScheme, Signer
-from bridge.httpsig.keys import key_from_document
+from bridge.httpsig.keys import check_listed, key_from_document, served_by_owner
 
 ACCEPT = (
     'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -120,7 +125,10 @@ class KeyFetcher:
         fetched_at = previous.fetched_at if previous is not None else 0.0
         self._put(key_id, _Entry(old, fetched_at, now))
         try:
-            key = key_from_document(self._get_document(key_id), key_id)
+            document = self._get_document(key_id)
+            key = key_from_document(document, key_id)
+            if not served_by_owner(document, urldefrag(key_id)[0], key):
+                check_listed(self._get_document(key.owner), key)
         except BridgeError as exc:
             self._put(key_id, _Entry(old, fetched_at, now, exc))
             raise

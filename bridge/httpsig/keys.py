@@ -2,7 +2,9 @@
 
 Key ids follow the fediverse convention ``{actor id}#main-key``; a peer's key is read from the
 ``publicKey {id, owner, publicKeyPem}`` of its actor document (or of a standalone key
-document) by ``key_from_document``, which also decides who owns the key.
+document) by ``key_from_document``, which reads who the key claims as its owner. The claim
+counts only when the owner's own actor document, fetched from the owner's id, lists the key
+(``served_by_owner`` / ``check_listed``): a document on the owner's host is not enough.
 """
 
 from __future__ import annotations
@@ -120,14 +122,15 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def key_from_document(document: Mapping[str, Any], key_id: str) -> FetchedKey:
-    """Find ``key_id`` in a fetched actor or key document and decide who owns it.
+    """Find ``key_id`` in a fetched actor or key document and read who it claims owns it.
 
     - An actor document (``publicKey`` object or list) owns the key listed in it: the owner is
       the document's ``id``, and a ``publicKey.owner``, when given, must say the same.
     - A standalone key document (``publicKeyPem`` at top level) names its ``owner``.
 
     Either way the owner must be on the same origin (scheme, host, port) as the key id, so a
-    key served by one host cannot claim an actor on another.
+    key served by one host cannot claim an actor on another. The claim is not yet proof: see
+    ``served_by_owner`` and ``check_listed``.
     """
     if "publicKeyPem" in document:
         entry: Mapping[str, Any] = document
@@ -156,3 +159,33 @@ def _find_entry(value: Any, key_id: str) -> Mapping[str, Any]:
         if isinstance(entry, Mapping) and entry.get("id") == key_id:
             return entry
     raise AuthenticationError("the actor document does not list the signing key id")
+
+
+def served_by_owner(document: Mapping[str, Any], fetched_from: str, key: FetchedKey) -> bool:
+    """Whether ``document``, fetched from ``fetched_from`` (the key id without its fragment),
+    is the owner's own actor document: the common ``{actor id}#main-key`` embedded in the actor.
+    ``key_from_document`` has then already found the key listed in it; otherwise the owner's
+    document must be fetched from the owner's id and given to ``check_listed``."""
+    return "publicKeyPem" not in document and document.get("id") == key.owner == fetched_from
+
+
+def check_listed(actor_document: Mapping[str, Any], key: FetchedKey) -> None:
+    """Refuse ``key`` unless ``actor_document`` (fetched from ``key.owner``) is that actor's and
+    lists ``key.key_id`` as its own ``publicKey`` (by id, or as an object with that id, alone or
+    in a list). A listed object that names an owner must name this actor; one that embeds a
+    ``publicKeyPem`` must hold the same key."""
+    if actor_document.get("id") != key.owner or "publicKeyPem" in actor_document:
+        raise AuthenticationError("the key's owner is not an actor whose document lists the key")
+    value = actor_document.get("publicKey")
+    for entry in value if isinstance(value, list) else [value]:
+        if entry == key.key_id:
+            return
+        if isinstance(entry, Mapping) and entry.get("id") == key.key_id:
+            claimed = entry.get("owner") or entry.get("controller")
+            if claimed is not None and claimed != key.owner:
+                raise AuthenticationError("the key's owner is not the actor that lists it")
+            pem = entry.get("publicKeyPem")
+            if isinstance(pem, str) and load_public_pem(pem) != key.public_key:
+                raise AuthenticationError("the actor lists another key under the key id")
+            return
+    raise AuthenticationError("the key's owner does not list the key as its own")

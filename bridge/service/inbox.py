@@ -8,7 +8,8 @@ Authentication, either:
 
 * an HTTP message signature (RFC 9421 or draft-cavage-12) that verifies with the key fetched
   from the signer's actor document (through the SSRF guard), dated within
-  ``peers.date_window_seconds``, whose owner is the activity's ``actor``; or
+  ``peers.date_window_seconds``, whose owner is the activity's ``actor`` — the owner being the
+  actor whose own document, fetched from its id, lists the key; or
 * no signature at all, when the activity's ``actor`` is under a configured
   ``peers.trusted[].prefix`` (same scheme, host and port; the path starts with the prefix's
   path) and, when that peer has a ``bearer_token``, ``Authorization: Bearer <token>`` matches
