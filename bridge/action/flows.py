@@ -205,11 +205,7 @@ def on_schedule(run: Run) -> None:
     dest = run.destination
     run.report.came_in.append("schedule: retry deliveries, check embargoes, poll peers")
     for ref, body in run.homes.with_state(dest.project, dest.mode):
-        try:
-            block = stateblock.read(body, run.store.unseal)
-        except stateblock.StateBlockError as exc:
-            run.report.notes.append(f"{ref}: {exc.reason}")
-            continue
+        block = run.store.read(ref, body).state
         if block is None:
             continue
         in_force = any((s.get("case") or {}).get("em") in ("PROPOSED", "ACTIVE", "REVISE")

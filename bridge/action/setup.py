@@ -113,6 +113,7 @@ def build(env: ActionEnv, report: Report) -> Run:
     destination = Destination(tracker=default.tracker, project=default.project,
                               mode=default.mode)
     store = StateStore(rt, homes, adapter, destination.project, report, env.dry_run,
-                       seal=seal, unseal=unseal)
+                       seal=seal, unseal=unseal,
+                       allow_unsealed=config.action.allow_unsealed_state)
     adapter.before_write = store.flush
     return Run(env, rt, adapter, homes, destination, store, report, key, workdir)

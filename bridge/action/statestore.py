@@ -19,7 +19,7 @@ from bridge.action.summary import Report
 from bridge.core import stateblock
 from bridge.core.errors import NotPrivateError
 from bridge.core.refs import TrackerRef
-from bridge.core.stateblock import Seal, StateBlockError, Unseal
+from bridge.core.stateblock import Seal, Unseal
 from bridge.service.guard import to_ref
 from bridge.service.runtime import Runtime
 from bridge.store.writes import DEFAULT_WINDOW
@@ -37,12 +37,25 @@ class StateStore:
     dry_run: bool
     seal: Seal | None = None
     unseal: Unseal | None = None
+    allow_unsealed: bool = False
+    """Without an actor key, unsealed blocks are state (``action.allow_unsealed_state``)."""
     origins: hydrate.Origins = field(default_factory=hydrate.Origins)
     run_inputs: list[str] = field(default_factory=list)
     """Input keys processed by this run (recorded in every home it touches)."""
     committed: list[str] = field(default_factory=list)
     holders: set[str] = field(default_factory=set)
     """Homes that hold only the action's own state (poll cursors), not a report's."""
+    reported: set[str] = field(default_factory=set)
+
+    def read(self, ref: TrackerRef, body: str | None) -> stateblock.Reading:
+        """The trusted state of ``body``; every ignored block is named in the summary once."""
+        reading = stateblock.read_trusted(body, self.unseal, allow_unsealed=self.allow_unsealed)
+        for reason in reading.ignored:
+            line = f"{ref}: {reason}"
+            if line not in self.reported:
+                self.reported.add(line)
+                self.report.refused.append(line)
+        return reading
 
     def hydrate(self, ref: TrackerRef, body: str | None = None) -> dict[str, Any] | None:
         """Load the block of ``ref`` (once per run); None when it has none or is unreadable."""
@@ -50,13 +63,11 @@ class StateStore:
         if key in self.origins.loaded:
             return None
         text = self.homes.read_body(ref) if body is None else body
-        try:
-            block = stateblock.read(text, self.unseal)
-        except StateBlockError as exc:
-            self.report.notes.append(f"{key}: {exc.reason}; its state was not loaded")
-            self.origins.loaded.add(key)
-            return None
+        reading = self.read(ref, text)
+        block = reading.state
         if block is None:
+            if reading.ignored:
+                self.origins.loaded.add(key)  # replaced by this run's state when committed
             return None
         hydrate.load(self.rt, key, block, self.origins)
         return block
@@ -95,6 +106,13 @@ class StateStore:
             self._write(to_ref(self.rt, home), ours)
 
     def _write(self, ref: TrackerRef, ours: dict[str, Any]) -> None:
+        if self.seal is None and not self.allow_unsealed:
+            line = (f"state not written to {ref}: no actor key to seal it "
+                    "(set actor-key, or action.allow_unsealed_state)")
+            if line not in self.reported:
+                self.reported.add(line)
+                self.report.refused.append(line)
+            return
         try:
             self.adapter.check_private(ref)
         except NotPrivateError as exc:
@@ -102,20 +120,15 @@ class StateStore:
             return
         for _ in range(ATTEMPTS):
             body = self.homes.read_body(ref)
-            try:
-                theirs = stateblock.read(body, self.unseal)
-            except StateBlockError as exc:
-                self.report.notes.append(f"{ref}: {exc.reason}; it was replaced")
-                theirs = None
+            reading = self.read(ref, body)
+            theirs = reading.state
             merged = stateblock.prune_writes(stateblock.merge(theirs, ours), self.rt.clock(),
                                              DEFAULT_WINDOW * 2)
-            if theirs is not None and merged == theirs:
+            if theirs is not None and merged == theirs and not reading.ignored:
                 break
             self.homes.write_body(ref, stateblock.write(body, merged, self.seal))
-            try:
-                check = stateblock.read(self.homes.read_body(ref), self.unseal)
-            except StateBlockError:
-                check = None
+            check = stateblock.read_trusted(self.homes.read_body(ref), self.unseal,
+                                            allow_unsealed=self.allow_unsealed).state
             if check == merged:
                 break
             ours = merged

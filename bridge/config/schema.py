@@ -118,6 +118,14 @@ class NotifierConfig(_Strict):
     """Slack-compatible incoming webhook for alarms (embargo breach, public destination)."""
 
 
+class ActionConfig(_Strict):
+    allow_unsealed_state: bool = False
+    """GitHub Action only: without an ``actor-key``, read and write state blocks unsealed.
+    Anyone who can edit the issue or advisory can then forge the bridge's state (and have the
+    next run sign what they wrote). Off: without a key no state is kept; with a key only a
+    block sealed with it is ever read, whatever this says."""
+
+
 class ApiToken(_Strict):
     token: SecretStr
     role: Literal["coordinator", "auditor", "vendor"]
@@ -137,6 +145,7 @@ class BridgeConfig(_Strict):
     limits: LimitsConfig = LimitsConfig()
     processing: ProcessingConfig = ProcessingConfig()
     notifier: NotifierConfig = NotifierConfig()
+    action: ActionConfig = ActionConfig()
     api_tokens: tuple[ApiToken, ...] = ()
 
     @model_validator(mode="after")

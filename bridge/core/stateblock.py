@@ -24,6 +24,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from bridge.core.errors import InputError, PermanentError
@@ -82,14 +83,72 @@ def strip(body: str | None) -> str:
     return text.rstrip() + "\n" if text.strip() else ""
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a body holds: the state (None when no block counts) and why each other block
+    was ignored (fixed texts, never block content)."""
+
+    state: dict[str, Any] | None
+    ignored: tuple[str, ...] = ()
+
+
+def read_trusted(body: str | None, unseal: Unseal | None, *,
+                 allow_unsealed: bool = False) -> Reading:
+    """The state in ``body`` as the bridge may trust it.
+
+    With an actor key (``unseal``) only blocks sealed with it are state: an unsealed block or
+    one sealed with another key is ignored, wherever it stands (before, after or inside the
+    real one: every payload of every section is looked at). Without a key, an unsealed block
+    is state only when ``allow_unsealed`` (the configuration says so explicitly). Several
+    authentic blocks are merged (so a replayed older one cannot hide the current one)."""
+    states: list[dict[str, Any]] = []
+    ignored: list[str] = []
+    for section in _SECTION.finditer(body or ""):
+        payloads = list(_PAYLOAD.finditer(section.group(0)))
+        if not payloads:
+            ignored.append("a damaged state block (no payload) was ignored")
+        for found in payloads:
+            reason = _refusal(found.group(2), unseal, allow_unsealed)
+            if reason:
+                ignored.append(reason)
+                continue
+            try:
+                states.append(_decode(found, unseal))
+            except StateBlockError as exc:
+                ignored.append(f"a state block was ignored: {exc.reason}")
+    if len(states) > 1:
+        ignored.append(f"{len(states)} authentic state blocks were found and merged")
+    state = None
+    for one in states:
+        state = one if state is None else merge(state, one)
+    return Reading(state, tuple(ignored))
+
+
+def _refusal(kind: str, unseal: Unseal | None, allow_unsealed: bool) -> str:
+    if kind == "s" and unseal is None:
+        return "a sealed state block was ignored: no actor key was given"
+    if kind == "z" and unseal is not None:
+        return ("an unsealed state block was ignored: with an actor key only a block sealed "
+                "with it is state (someone who can edit the body wrote it)")
+    if kind == "z" and not allow_unsealed:
+        return ("an unsealed state block was ignored: no actor key was given and "
+                "action.allow_unsealed_state is off")
+    return ""
+
+
 def read(body: str | None, unseal: Unseal | None = None) -> dict[str, Any] | None:
-    """The state in ``body``; None when there is none; StateBlockError when unreadable."""
+    """The state of a body holding one block (tests, tools); None when there is none;
+    StateBlockError when unreadable. The Action reads with ``read_trusted``."""
     section = _SECTION.search(body or "")
     if section is None:
         return None
     found = _PAYLOAD.search(section.group(0))
     if found is None:
         raise StateBlockError("the state block is damaged (no payload)")
+    return _decode(found, unseal)
+
+
+def _decode(found: re.Match[str], unseal: Unseal | None) -> dict[str, Any]:
     if int(found.group(1)) != VERSION:
         raise StateBlockError(f"the state block is version {found.group(1)[:4]}; "
                               "upgrade the action to read it")

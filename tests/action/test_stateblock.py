@@ -109,3 +109,24 @@ def test_ids_in_finds_what_an_activity_names() -> None:
     assert {"https://p/a/1", "https://p/inv/2", "https://p/emb/3", "https://p/case/4",
             "https://p/a/0"} <= set(found)
     assert "https://p/actors/x" not in found
+
+
+def test_read_trusted_takes_only_blocks_sealed_with_our_key() -> None:
+    seal, unseal = sealer(generate_ed25519())
+    other, _ = sealer(generate_ed25519())
+    real = stateblock.render(_state(), seal)
+    forged = stateblock.empty()
+    forged["inputs"] = ["forged"]
+    for planted in (stateblock.render(forged), stateblock.render(forged, other)):
+        for body in (f"{planted}\n{real}", f"{real}\n{planted}",
+                     planted.replace(stateblock.END, "") + real):
+            reading = stateblock.read_trusted(body, unseal)
+            assert reading.state == _state() and len(reading.ignored) == 1
+    unsealed = stateblock.render(_state())
+    assert stateblock.read_trusted(unsealed, None).state is None  # no key: off by default
+    assert "allow_unsealed_state" in stateblock.read_trusted(unsealed, None).ignored[0]
+    assert stateblock.read_trusted(unsealed, None, allow_unsealed=True).state == _state()
+    assert stateblock.read_trusted(f"{unsealed}\n{real}", unseal,
+                                   allow_unsealed=True).state == _state()
+    twice = stateblock.read_trusted(f"{real}\n{stateblock.render(_state(), seal)}", unseal)
+    assert twice.state == _state() and "merged" in twice.ignored[0]
