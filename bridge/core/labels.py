@@ -25,6 +25,7 @@ class LabelSpec:
 
 LABELS: tuple[LabelSpec, ...] = (
     LabelSpec("vultron:received", "c5def5", "Report received through Vultron", "rm"),
+    LabelSpec("vultron:invited", "c5def5", "Invited to a case: /vultron case accept|reject"),
     LabelSpec("vultron:valid", "0e8a16", "Report validated (RV)", "rm"),
     LabelSpec("vultron:invalid", "e4e669", "Report invalidated (RI)", "rm"),
     LabelSpec("vultron:accepted", "1d76db", "Case engaged (RA)", "rm"),

@@ -29,6 +29,10 @@ DELIVERIES = Counter(
 REFUSED = Counter(
     "vultron_bridge_refused_total", "Transitions refused by the state machines", registry=REGISTRY,
 )
+INBOUND_REFUSED = Counter(
+    "vultron_bridge_inbound_refused_total",
+    "Inbound protocol messages refused by the authority rule", ["rule"], registry=REGISTRY,
+)
 ALERTS = Counter(
     "vultron_bridge_alerts_total", "Alarms raised (embargo breach, public destination)", ["kind"],
     registry=REGISTRY,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from bridge.core.case.claims import Act, claim_of
 from bridge.core.catalogue.classify import classify
 from bridge.core.jsonload import load_json
 from bridge.core.vocab.activities import Activity
@@ -29,6 +30,7 @@ from bridge.core.vocab.objects import (
     VulnerabilityReport,
 )
 from bridge.core.vocab.parse import parse_activity
+from bridge.service import mirror_authority as authority
 from bridge.service import mirror_case as case
 from bridge.service import mirror_embargo as embargo
 from bridge.service.mirror_base import Context, Mirrored
@@ -72,13 +74,32 @@ def _shape(activity: Activity) -> str:
 
 
 def route(ctx: Context, depth: int = 0) -> Mirrored:
-    """Dispatch one activity by its shape."""
+    """Unwrap what a case actor relays, judge the claim (who may say this about this case),
+    then dispatch by its shape."""
+    activity = ctx.activity
+    if activity.type == "Announce" and depth == 0:
+        unwrapped = _unwrap(ctx, activity.object_)
+        if unwrapped is not None:
+            return route(unwrapped, depth + 1)
+    claim = claim_of(activity, ctx.sender, ctx.case_hint)
+    known, verdict = authority.judge(ctx, claim)
+    if not verdict.allowed:
+        return authority.refused(ctx, claim, known, verdict)
+    if claim.act in (Act.CREATE_CASE, Act.UPDATE_CASE) and known.proposed is not None:
+        return case.on_case_document(ctx, known, "CREATE_CASE" if activity.type == "Create"
+                                     else "UPDATE_CASE")
+    if claim.act is Act.INVITE_TO_CASE:
+        return case.on_invitation(ctx, known)
+    return _dispatch(ctx)
+
+
+def _dispatch(ctx: Context) -> Mirrored:
     activity = ctx.activity
     kind, obj, target = activity.type, activity.object_, activity.target
     if kind == "Offer" and isinstance(obj, VulnerabilityReport):
         return on_offer(ctx, obj)
     if kind in ("Create", "Update") and isinstance(obj, VulnerabilityCase):
-        return case.on_case(ctx, obj, "CREATE_CASE" if kind == "Create" else "UPDATE_CASE")
+        return Mirrored("CREATE_CASE", ignored="the case has no id")
     if kind in ("Add", "Create"):
         found = _add(ctx, obj, target)
         if found is not None:
@@ -96,10 +117,6 @@ def route(ctx: Context, depth: int = 0) -> Mirrored:
         return case.on_engagement(ctx, code, rm)
     if kind == "Undo" and isinstance(obj, Activity) and obj.type == "Ignore":
         return case.on_engagement(ctx, "REENGAGE_CASE", "ACCEPTED")
-    if kind == "Announce" and depth == 0:
-        unwrapped = _unwrap(ctx, obj)
-        if unwrapped is not None:
-            return route(unwrapped, depth + 1)
     known = classify(activity)
     name = known.value if known is not None else _shape(activity)
     return Mirrored(name, ignored=f"{_shape(activity)} has no inbound mapping")
@@ -143,5 +160,6 @@ def _unwrap(ctx: Context, obj: object) -> Context | None:
             obj = obj.model_copy(update={"actor": ctx.activity.actor})
         if obj.id is None:
             obj = obj.model_copy(update={"id": ctx.activity.id})
-        return Context(ctx.rt, ctx.item, obj, hint or ref_id(obj.context))
+        return Context(ctx.rt, ctx.item, obj, hint or ref_id(obj.context),
+                       relayed_by=ctx.sender)
     return None

@@ -60,6 +60,14 @@ class Context:
     activity: Activity
     case_hint: str | None = None
     """The case a ledger entry names (``caseId``) when the activity came inside one."""
+    relayed_by: str | None = None
+    """The actor that relayed this activity (the ``Announce`` it came in): the one the
+    request's signature or trusted-peer rule vouched for."""
+
+    @property
+    def sender(self) -> str | None:
+        """Who vouched for the request: the relaying actor, else the activity's own actor."""
+        return self.relayed_by or self.actor
 
     @property
     def actor(self) -> str | None:
@@ -189,8 +197,23 @@ def pxa_label_effects(refs: Sequence[TrackerRef], pxa: str) -> Planned:
 
 
 def participant_rows(session: Session, subject: str) -> list[Row]:
-    return [Row(p.actor, p.roles, p.rm_state, p.em_consent)
+    statuses = case_data(session, subject).get("statuses") or {}
+    return [Row(p.actor, p.roles, p.rm_state, p.em_consent, statuses.get(p.actor))
             for p in state.participants_for_case(session, subject)]
+
+
+def put_status(session: Session, subject: str, actor: str, vfd: str, now: float) -> None:
+    """Remember the vfd status ``actor`` last announced in the case."""
+    record = state.get_case(session, subject)
+    if record is None:
+        return
+    statuses = dict(record.data.get("statuses") or {})
+    if statuses.get(actor) == vfd:
+        return
+    statuses[actor] = vfd
+    state.put_case(session, subject, em_state=record.em_state, cs_state=record.cs_state,
+                   embargo_end=record.embargo_end, data={**record.data, "statuses": statuses},
+                   now=now)
 
 
 def participants_effects(session: Session, rt: Runtime, subject: str,

@@ -9,11 +9,15 @@ our tracker says. A case is linked (``tracks``) to every issue of every report i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.core.case.authority import tied_reports
+from bridge.core.case.model import Known
 from bridge.core.effects import Comment
+from bridge.core.refs import TrackerRef
 from bridge.core.states.em import EM
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.base import ASObject, ref_id, ref_ids
@@ -35,11 +39,14 @@ from bridge.service.mirror_base import (
     participants_effects,
     planned,
     put_participant,
+    put_status,
     pxa_label_effects,
     resolve_subject,
 )
-from bridge.service.mirror_texts import note_comment
-from bridge.store import links, state
+from bridge.service.mirror_report import destination
+from bridge.service.mirror_texts import invitation_comment, invitation_title, note_comment
+from bridge.store import audit, links, state
+from bridge.store.cases import INVITATION, embargo_data
 
 _IN_FORCE = (EM.ACTIVE.value, EM.REVISE.value)
 
@@ -118,6 +125,8 @@ def _participant(session: Session, ctx: Context, case_id: str, actor: str | None
         return
     inline = [s for s in statuses if isinstance(s, ParticipantStatus)]
     rm = inline[-1].rm_state.value if inline else None
+    if inline and inline[-1].vfd_state.value != "vfd":
+        put_status(session, case_id, actor, inline[-1].vfd_state.value, ctx.now)
     if consent is None and inline and inline[-1].em_consent_state:
         consent = inline[-1].em_consent_state.value
     if actor == ctx.rt.actor_id:
@@ -139,12 +148,19 @@ def _participants(session: Session, ctx: Context, case: VulnerabilityCase) -> No
 
 
 def _case_plan(session: Session, ctx: Context, case: VulnerabilityCase, *, inline: bool,
-               extra_reports: Sequence[str] = ()) -> tuple[str, Planned]:
+               extra_reports: Sequence[str] = (), reports: Sequence[str] | None = None,
+               meta: dict[str, Any] | None = None) -> tuple[str, Planned]:
+    """State, links and effects of a case document (``reports``: the ones it may hold)."""
     case_id = case.id or ""
-    ensure_case(session, case_id, ctx.now)
+    record = ensure_case(session, case_id, ctx.now)
+    if meta:
+        data = {**record.data, **{k: v for k, v in meta.items() if v is not None}}
+        state.put_case(session, case_id, em_state=record.em_state, cs_state=record.cs_state,
+                       embargo_end=record.embargo_end, data=data, now=ctx.now)
     if inline:
         state.put_object(session, case_id, "VulnerabilityCase", to_wire(case), ctx.now)
-    for report_id in dict.fromkeys([*ref_ids(case.vulnerability_reports), *extra_reports]):
+    named = ref_ids(case.vulnerability_reports) if reports is None else list(reports)
+    for report_id in dict.fromkeys([*named, *extra_reports]):
         _attach_report(session, ctx, case_id, report_id)
     _participants(session, ctx, case)
     status = case.current_status()
@@ -158,11 +174,73 @@ def _case_plan(session: Session, ctx: Context, case: VulnerabilityCase, *, inlin
     return case_id, plan
 
 
-def on_case(ctx: Context, case: VulnerabilityCase, message: str) -> Mirrored:
-    """``Create(VulnerabilityCase)`` / ``Update(VulnerabilityCase)``."""
-    if not case.id:
-        return Mirrored(message, ignored="the case has no id")
-    return planned(ctx, message, lambda s: _case_plan(s, ctx, case, inline=True))
+def on_case_document(ctx: Context, known: Known, message: str) -> Mirrored:
+    """``Create(VulnerabilityCase)`` / ``Update(VulnerabilityCase)`` from the case's owner
+    (or its case actor): the owner and case actor are recorded, the participants it names
+    are admitted, and it holds only the reports tied to its owner (another party's report it
+    names is refused, audited and left out)."""
+    case = ctx.activity.object_
+    proposed = known.proposed
+    assert isinstance(case, VulnerabilityCase) and proposed is not None
+    current = known.case
+    owner = current.owner if current and current.owner else proposed.owner
+    manager = current.case_actor if current and current.case_actor else proposed.case_actor
+    judged = replace(proposed, owner=owner, case_actor=manager)
+    ok, refused = tied_reports(known, judged)
+    embargo = embargo_data(proposed.active_embargo) if proposed.active_embargo else None
+    meta = {"owner": owner, "case_actor": manager, "active_embargo": embargo,
+            "refused_reports": list(refused) or None}
+
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        if refused:
+            audit.append(session, "mirror.refused_reports", case.id or "", {
+                "activity": ctx.key, "sender": ctx.sender, "reports": list(refused),
+                "rule": "report_owner",
+            }, ctx.now)
+        return _case_plan(session, ctx, case, inline=True, reports=ok, meta=meta)
+    return planned(ctx, message, decide)
+
+
+def on_invitation(ctx: Context, known: Known) -> Mirrored:
+    """``Invite(us → case)``: remembered as pending, and a private comment on the issues
+    linked to the case or its reports — or, when none is, on a private issue made for the
+    invitation — saying how to answer (``/vultron case accept|reject``)."""
+    target = ctx.activity.target
+    case_id = ref_id(target) or ""
+    inviter = ctx.sender or ""
+    if not case_id:
+        return Mirrored("INVITE_TO_CASE", ignored="the invitation names no case")
+    reports = ref_ids(target.vulnerability_reports) if isinstance(
+        target, VulnerabilityCase) else []
+    with ctx.rt.readers() as session:
+        found = [r for s in (case_id, *reports) for r in linked_refs(session, ctx.rt, s)]
+    made = None if found else invitation_issue(ctx, case_id, inviter)
+
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        state.put_object(session, INVITATION + case_id, "CaseInvitation", {
+            "inviter": inviter, "invite_id": ctx.key, "state": "pending",
+        }, ctx.now)
+        state.put_object(session, ctx.key, "Invite", to_wire(ctx.activity), ctx.now)
+        if isinstance(target, VulnerabilityCase):
+            state.put_object(session, f"invited-case:{case_id}", "VulnerabilityCase",
+                             to_wire(target), ctx.now)
+        if made is not None:
+            links.add_link(session, case_id, made, "mirrors", "inbox", ctx.now)
+            return case_id, []
+        body = invitation_comment(inviter, case_id)
+        return case_id, [(r.tracker, Comment(ref=r, body=body, content=False,
+                                              marker_id=f"invite:{ctx.key}"))
+                         for r in dict.fromkeys(found)]
+    return planned(ctx, "INVITE_TO_CASE", decide)
+
+
+def invitation_issue(ctx: Context, case_id: str, inviter: str) -> TrackerRef:
+    """A private issue at the default destination for an invitation nothing is linked to."""
+    where = destination(ctx)
+    ensured = ctx.rt.adapter(where.tracker).ensure_private_issue(
+        where, case_id, invitation_title(case_id), invitation_comment(inviter, case_id),
+        ["vultron:invited"], fresh=False)
+    return ensured.ref
 
 
 def on_add_report(ctx: Context, report: ASObject | str, target: Any) -> Mirrored:

@@ -11,6 +11,10 @@ the finder as a participant. Each step is an upsert: running it again changes no
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from bridge.core.case.authority import report_tied
+from bridge.core.case.model import Report
 from bridge.core.effects import Destination
 from bridge.core.errors import ConfigurationError, NotPrivateError
 from bridge.core.vocab.base import ref_ids
@@ -20,7 +24,7 @@ from bridge.service.finish import finish_item
 from bridge.service.guard import privacy_refused
 from bridge.service.mirror_base import Context, Mirrored
 from bridge.service.mirror_texts import Row, participants_table, report_body, report_title
-from bridge.store import audit, db, links, state
+from bridge.store import audit, cases, db, links, state
 
 RECEIVED_LABEL = "vultron:received"
 
@@ -47,6 +51,16 @@ def first_attempt(ctx: Context, report_id: str, where: Destination) -> bool:
         if links.links_for_subject(session, report_id):
             return False
         return state.add_object(session, intent, "EnsureIntent", {"input": ctx.key}, ctx.now)
+
+
+def _case_holds(session: Session, case_id: str, finder: str | None) -> bool:
+    """May the case that named this report before its Offer came hold it? Only when the
+    report's finder is the case's owner or one of its participants (authority rule
+    ``report_owner``): otherwise any case could claim a report id early and be linked to its
+    issue when the real finder offers it."""
+    case = cases.load_case(session, case_id)
+    report = Report(case_id, finder, None, case_id)
+    return case is not None and report_tied(report, case, "")
 
 
 def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
@@ -89,7 +103,8 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
             state.add_participant(session, report.id, finder, rm_state="ACCEPTED",
                                   roles=["finder"], now=now)
         case_id = data.get("case_id")
-        if case_id:  # the case arrived first: it speaks through this issue too
+        if case_id and _case_holds(session, str(case_id), finder):
+            # the case arrived first and its finder takes part in it: it speaks here too
             links.add_link(session, str(case_id), ensured.ref, "tracks", "inbox", now)
         if linked or ensured.created:
             audit.append(session, "mirror.report", report.id, {

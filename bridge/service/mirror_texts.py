@@ -49,15 +49,31 @@ class Row:
     roles: Sequence[str]
     rm: str
     consent: str | None = None
+    vfd: str | None = None
+    """The last vfd status the participant announced."""
+
+
+_VFD_WORDS = {"F": "fix ready", "D": "fix deployed", "V": "vendor aware"}
+
+
+def vfd_words(vfd: str | None) -> str:
+    """``VFd`` → "fix ready" (the furthest event the status announces)."""
+    if not vfd or len(vfd) != 3:
+        return "—"
+    for letter in "DFV":
+        if letter in vfd:
+            return _VFD_WORDS[letter]
+    return "—"
 
 
 def participants_table(rows: Iterable[Row], our_actor: str) -> str:
-    lines = ["| participant | roles | report management | embargo consent |",
-             "|---|---|---|---|"]
+    lines = ["| participant | roles | report management | embargo consent | status |",
+             "|---|---|---|---|---|"]
     for row in sorted(rows, key=lambda r: r.actor):
         who = f"`{inline(row.actor)}`" + (" (this bridge)" if row.actor == our_actor else "")
         roles = ", ".join(inline(r, 40) for r in row.roles) or "—"
-        lines.append(f"| {who} | {roles} | {row.rm} | {row.consent or '—'} |")
+        lines.append(f"| {who} | {roles} | {row.rm} | {row.consent or '—'} | "
+                     f"{vfd_words(row.vfd)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -127,3 +143,15 @@ def note_comment(note: ASObject, actor: str | None) -> str:
     by = f"`{inline(who[0])}`" if who else "a participant"
     title = f" — {inline(note.name)}" if note.name and note.name != "Note" else ""
     return f"{HEADER}: note from {by}{title}:\n\n{clean(note.content or note.summary)}\n"
+
+
+def invitation_comment(inviter: str, case_id: str) -> str:
+    """An invitation to a case: who invites, which case, how to answer."""
+    return (f"{HEADER}: {inline(inviter, 300)} invites us to take part in case "
+            f"{inline(case_id, 300)}.\n\nAnswer with a comment `/vultron case accept` or "
+            "`/vultron case reject` (the answer goes to the inviter). Until then the case's "
+            "messages are not mirrored here.\n")
+
+
+def invitation_title(case_id: str) -> str:
+    return f"Invitation to vulnerability case {inline(case_id, 150)}"

@@ -23,7 +23,11 @@ ALL_FILES = sorted(p for p in VULTRON_CORPUS.rglob("*") if p.is_file())
 # README.md files document the corpus; they are not protocol documents, so they are skipped
 # (and this list proves the skip is about Markdown only: every other file must validate).
 DOCS = [p for p in ALL_FILES if p.suffix == ".md"]
-DOCUMENTS = [p for p in ALL_FILES if p.suffix != ".md"]
+# Live conversations (one JSON object per step, each holding the activities exchanged) are
+# not documents themselves: every activity in them must validate (below), and
+# tests/interop/test_live_flows.py replays them.
+FLOWS = [p for p in ALL_FILES if p.suffix == ".jsonl"]
+DOCUMENTS = [p for p in ALL_FILES if p.suffix not in (".md", ".jsonl")]
 
 
 def run(*args: str, stdin: bytes | None = None) -> Result:
@@ -42,6 +46,27 @@ def assert_no_traceback(result: Result) -> None:
 def test_the_corpus_holds_json_documents_and_readmes_only() -> None:
     assert len(DOCUMENTS) >= 80 and {p.suffix for p in DOCUMENTS} == {".json"}
     assert {p.name for p in DOCS} == {"README.md"}
+    assert {p.name for p in FLOWS} == {"A.jsonl", "B.jsonl"}
+
+
+def flow_activities(path: Path) -> list[dict[str, object]]:
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        step = json.loads(line)
+        found += [r["activity"] for r in step["received_by_bridge"]]
+        found += [s["activity"] for s in step["sent_by_bridge"]]
+    return found
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.name)
+def test_every_activity_of_the_live_flows_is_ok(path: Path, tmp_path: Path) -> None:
+    activities = flow_activities(path)
+    assert len(activities) >= 10
+    for n, activity in enumerate(activities):
+        target = tmp_path / f"{n}.json"
+        target.write_text(json.dumps(activity), encoding="utf-8")
+        result = run("validate", str(target))
+        assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(VULTRON_CORPUS)))

@@ -91,13 +91,30 @@ def test_create_case_links_the_report_issue_and_sets_state(cenv: Env) -> None:
 def test_add_report_to_case_before_the_offer_links_when_the_offer_comes(
         tmp_path: Path) -> None:
     with make_env(tmp_path, trusted=[(FINDER, None), ("https://coord.example/", None)]) as env:
+        doc = {**case_doc(), "vulnerabilityReports": []}
+        env.post(activity("Create", doc, "c0"))
         report = {"type": "VulnerabilityReport", "id": REPORT}
         env.post(activity("Add", report, "a1", target=CASE))
         env.post(offer())
-        assert env.work() == ["done", "done"]
+        assert env.work() == ["done", "done", "done"]
         with env.rt.sessions() as session:
             refs = [link.ref for link in links.links_for_subject(session, CASE)]
-        assert refs == ["github:acme/embargoed#1"]
+        assert refs == ["github:acme/embargoed#1"]  # the finder takes part in the case
+
+
+def test_a_case_that_claimed_a_report_early_is_not_linked_when_its_finder_is_not_in_it(
+        tmp_path: Path) -> None:
+    with make_env(tmp_path, trusted=[(FINDER, None), ("https://coord.example/", None)]) as env:
+        doc = {**case_doc(), "vulnerabilityReports": [],
+               "caseParticipants": [participant(COORD, ["coordinator"], "ACCEPTED", 1)]}
+        env.post(activity("Create", doc, "c0"))
+        env.post(activity("Add", {"type": "VulnerabilityReport", "id": REPORT}, "a1",
+                          target=CASE))
+        env.post(offer())
+        assert env.work() == ["done", "done", "done"]
+        with env.rt.sessions() as session:
+            refs = [link.ref for link in links.links_for_subject(session, CASE)]
+        assert refs == []  # the report's finder never took part in that case
 
 
 def test_participant_status_updates_the_table(cenv: Env) -> None:
@@ -142,12 +159,31 @@ def test_a_note_becomes_one_private_comment(cenv: Env) -> None:
 @pytest.mark.parametrize(("kind", "rm"), [("Join", "ACCEPTED"), ("Ignore", "DEFERRED"),
                                          ("Leave", "CLOSED")])
 def test_engagement_of_another_participant(cenv: Env, kind: str, rm: str) -> None:
-    cenv.post(activity("Create", case_doc(), "c1"))
+    doc = case_doc()
+    doc["caseParticipants"].append(participant(OTHER, ["vendor"], "RECEIVED", 4))
+    cenv.post(activity("Create", doc, "c1"))
     cenv.post(activity(kind, CASE, f"e-{kind}", actor=OTHER))
     assert cenv.work() == ["done", "done"]
     with cenv.rt.sessions() as session:
         other = state.get_participant(session, CASE, OTHER)
     assert other is not None and other.rm_state == rm
+
+
+@pytest.mark.parametrize("kind", ["Join", "Ignore", "Leave"])
+def test_engagement_of_a_stranger_is_refused_and_changes_nothing(cenv: Env, kind: str) -> None:
+    cenv.post(activity("Create", case_doc(), "c1"))
+    cenv.work()
+    with cenv.rt.sessions() as session:
+        before = [(p.actor, p.rm_state) for p in state.participants_for_case(session, CASE)]
+    cenv.post(activity(kind, CASE, f"e-{kind}", actor=OTHER))
+    cenv.work()
+    with cenv.rt.sessions() as session:
+        after = [(p.actor, p.rm_state) for p in state.participants_for_case(session, CASE)]
+    assert after == before
+    status, reason = cenv.inbound_rows()[-1]
+    assert status == "ignored" and "refused (not_participant)" in (reason or "")
+    refusals = [c.body for c in issue(cenv).comments if "refused a protocol message" in c.body]
+    assert len(refusals) == 1 and OTHER in refusals[0]
 
 
 def test_unmapped_activities_are_ignored_with_a_reason(cenv: Env) -> None:

@@ -71,9 +71,9 @@ def owner_of(case: Case, sender: str | None) -> tuple[str | None, str | None]:
     participant on the owner's origin."""
     owner = case.owner or next((a for a, p in case.participants.items()
                                 if p.roles & OWNER_ROLES), None) or sender
-    manager = case.case_actor or next((a for a, p in case.participants.items()
-                                       if p.roles & MANAGER_ROLES and same_origin(a, owner)),
-                                      None)
+    candidates = [case.case_actor] + [a for a, p in case.participants.items()
+                                      if p.roles & MANAGER_ROLES]
+    manager = next((a for a in candidates if a and a != owner and same_origin(a, owner)), None)
     return owner, manager
 
 
@@ -81,7 +81,7 @@ def _speaks_for_owner(case: Case, sender: str | None) -> bool:
     return case.speaks_for_owner(sender)
 
 
-def _report_tied(report: Report, case: Case, us: str) -> bool:
+def report_tied(report: Report, case: Case, us: str) -> bool:
     """May ``case`` (by its owner) hold ``report``, which we know?"""
     if report.offerer is not None and (report.offerer == case.owner
                                        or report.offerer in case.participants):
@@ -147,7 +147,7 @@ def _owner_act(known: Known, case: Case, claim: Claim) -> Verdict:
                         f"{_WHAT[claim.act]}")
     if claim.act is Act.ADD_REPORT:
         report = known.report(claim.report_id)
-        if report is not None and not _report_tied(report, case, known.us):
+        if report is not None and not report_tied(report, case, known.us):
             return _refused("report_owner", "the report belongs to another party: neither "
                             "the case's owner nor its participants offered it")
     if claim.act is Act.EMBARGO_END and claim.embargo_id and case.active_embargo and (
@@ -212,7 +212,7 @@ def tied_reports(known: Known, case: Case) -> tuple[tuple[str, ...], tuple[str, 
     refused: list[str] = []
     for report_id in case.reports:
         report = known.report(report_id)
-        (ok if report is None or _report_tied(report, case, known.us) else refused).append(
+        (ok if report is None or report_tied(report, case, known.us) else refused).append(
             report_id)
     return tuple(ok), tuple(refused)
 

@@ -220,6 +220,11 @@ def _current_name(
     if state_field in aliases and isinstance(value, dict) and "state" in value:
         ctx.warn(path, f"'{key}': {{state}} form read as '{state_field}'; emit '{state_field}'")
         return state_field, value["state"]
+    if key.endswith("_") and key.rstrip("_") in aliases:
+        # a Python attribute name leaked onto the wire (the reference's ``object_``/``id_``
+        # in some ledger snapshots, e.g. ``case_fully_closed``)
+        ctx.warn(path, f"field '{key}' (an attribute name): emit '{key.rstrip('_')}'")
+        return key.rstrip("_"), value
     if "_" in key and not key.startswith("@"):
         camel = to_camel(key)
         if camel in aliases:
