@@ -25,6 +25,7 @@ from bridge.core import stateblock
 from bridge.core.errors import AuthenticationError, BridgeError, ConfigurationError, InputError
 from bridge.core.markers import marker_token
 from bridge.core.stateblock import subject_token
+from bridge.core.urls import first_under
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
@@ -62,24 +63,10 @@ def dispatch_activity(payload: Any) -> dict[str, Any] | None:
     return activity
 
 
-def _authority(url: str) -> tuple[str, str, int | None] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
-
-
 def trusted(peers: tuple[TrustedPeer, ...], actor: str | None) -> bool:
-    """The inbox's rule for unsigned activities: the actor lies under a trusted prefix."""
-    here = _authority(actor) if actor else None
-    if here is None:
-        return False
-    return any(_authority(p.prefix) == here
-               and urlsplit(actor or "").path.startswith(urlsplit(p.prefix).path)
-               for p in peers)
+    """The inbox's rule for unsigned activities: the actor lies under a trusted prefix
+    (``bridge.core.urls.under_prefix``, as ``bridge.service.inbox.trusted_peer``)."""
+    return first_under(actor, [p.prefix for p in peers]) is not None
 
 
 def shape(activity: dict[str, Any]) -> str:

@@ -6,9 +6,11 @@ outbox is the set of activity ids already handled (the newest ``KEEP`` of them):
 at the first page that holds nothing new, and new activities are handled oldest first.
 
 Trust: a polled activity is accepted only when its ``actor`` lives on the same origin as the
-outbox it was read from (a peer cannot speak for another server), and only when it names us
-in ``to`` / ``cc`` / ``bto`` / ``bcc`` / ``audience``. Every request goes through the SSRF
-guard and is signed with our key (draft-cavage GET), like key fetches.
+outbox it was read from (a peer cannot speak for another server; compared normalised by
+``bridge.core.urls.same_origin``, so ``https://evil.example\\@peer.example/…`` is not on
+``peer.example``), and only when it names us in ``to`` / ``cc`` / ``bto`` / ``bcc`` /
+``audience``. Every request goes through the SSRF guard and is signed with our key
+(draft-cavage GET), like key fetches.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 
 from bridge.core.errors import InputError, PermanentError, TransientError
 from bridge.core.jsonload import load_json
+from bridge.core.urls import same_origin
 from bridge.delivery.sender import ACCEPT
 from bridge.delivery.ssrf import BlockedDestination
 from bridge.httpsig import SignatureScheme, Signer
@@ -50,6 +53,7 @@ def remember(cursor: dict[str, Any], ids: list[str], now: float) -> None:
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) for messages; trust decisions use ``same_origin``."""
     parts = urlsplit(url)
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
@@ -127,7 +131,7 @@ def poll(reader: OutboxReader, url: str, cursor: dict[str, Any], our_actor: str)
             page = first
         else:
             nxt = _link(first, url)
-            if nxt is not None and origin(nxt) != origin(url):
+            if nxt is not None and not same_origin(nxt, url):
                 out.skipped.append("a first page on another origin")
                 nxt = None
             page, page_url = (reader.get(nxt), nxt) if nxt else (None, url)
@@ -146,7 +150,7 @@ def poll(reader: OutboxReader, url: str, cursor: dict[str, Any], our_actor: str)
         nxt = _link(page.get("next"), page_url)
         if new_here == 0 or nxt is None or out.pages >= MAX_PAGES:
             break
-        if origin(nxt) != origin(url):
+        if not same_origin(nxt, url):
             out.skipped.append("a next page on another origin")
             break
         page, page_url = reader.get(nxt), nxt
@@ -154,7 +158,7 @@ def poll(reader: OutboxReader, url: str, cursor: dict[str, Any], our_actor: str)
     for item in reversed(fresh):
         actor = item.get("actor")
         actor_id = actor.get("id") if isinstance(actor, dict) else actor
-        if not isinstance(actor_id, str) or origin(actor_id) != origin(url):
+        if not isinstance(actor_id, str) or not same_origin(actor_id, url):
             out.skipped.append(f"{item.get('type')}: its actor is not on the outbox's server")
             out.ignored_ids.append(item["id"])
         elif not addressed_to(item, our_actor):

@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bridge.core.effects import DestinationMode
+from bridge.core.errors import InputError
 from bridge.core.refs import TrackerKind
+from bridge.core.urls import normalise_prefix
 
 
 class _Strict(BaseModel):
@@ -64,8 +66,19 @@ class DestinationConfig(_Strict):
 class TrustedPeer(_Strict):
     prefix: str
     """Actor URL prefix accepted without HTTP signatures (the reference implementation signs
-    nothing). Keep it as narrow as possible."""
+    nothing). Keep it as narrow as possible. Matched normalised, on path-segment boundaries
+    (``bridge.core.urls.under_prefix``); one with userinfo, dot segments, backslashes, a query
+    or a fragment is refused here."""
     bearer_token: SecretStr | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _usable_prefix(cls, v: str) -> str:
+        try:
+            normalise_prefix(v)
+        except InputError as exc:
+            raise ValueError(exc.reason) from exc
+        return v
 
 
 class PeersConfig(_Strict):

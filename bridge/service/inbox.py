@@ -11,8 +11,10 @@ Authentication, either:
   ``peers.date_window_seconds``, whose owner is the activity's ``actor`` — the owner being the
   actor whose own document, fetched from its id, lists the key; or
 * no signature at all, when the activity's ``actor`` is under a configured
-  ``peers.trusted[].prefix`` (same scheme, host and port; the path starts with the prefix's
-  path) and, when that peer has a ``bearer_token``, ``Authorization: Bearer <token>`` matches
+  ``peers.trusted[].prefix`` (``bridge.core.urls.under_prefix``: both normalised, same scheme,
+  host and port, the path under the prefix's on segment boundaries; an actor id with dot
+  segments, userinfo or backslashes is never trusted) and, when that peer has a
+  ``bearer_token``, ``Authorization: Bearer <token>`` matches
   (constant-time). A request that carries a signature is always verified, trusted or not.
 
 Deduplication is by activity id (``sha256:<hex>`` of the body when the activity has none). A
@@ -28,7 +30,6 @@ import hmac
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from fastapi import Request
@@ -39,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.config.schema import TrustedPeer
 from bridge.core.errors import AuthenticationError, InputError, NotFound, TransientError
 from bridge.core.jsonload import load_json
+from bridge.core.urls import first_under
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
@@ -86,27 +88,12 @@ def public_url(rt: Runtime, request: Request) -> str:
     return rt.config.actor.base_url + request.url.path + (f"?{query}" if query else "")
 
 
-def _authority(url: str) -> tuple[str, str, int | None] | None:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
-
-
 def trusted_peer(peers: tuple[TrustedPeer, ...], actor: str | None) -> TrustedPeer | None:
-    """The configured peer whose prefix covers ``actor`` (same origin, path prefix)."""
-    if not actor:
-        return None
-    here = _authority(actor)
-    for peer in peers:
-        if here is None or _authority(peer.prefix) != here:
-            continue
-        if (urlsplit(actor).path or "/").startswith(urlsplit(peer.prefix).path or "/"):
-            return peer
-    return None
+    """The first configured peer whose prefix covers ``actor``, both normalised
+    (``bridge.core.urls.under_prefix``: segment boundaries; dot segments, userinfo and
+    backslashes refused)."""
+    found = first_under(actor, [peer.prefix for peer in peers])
+    return None if found is None else peers[found]
 
 
 def _bearer(headers: list[tuple[str, str]]) -> str | None:
