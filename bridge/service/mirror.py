@@ -86,10 +86,13 @@ def route(ctx: Context, depth: int = 0) -> Mirrored:
     if not verdict.allowed:
         return authority.refused(ctx, claim, known, verdict)
     if claim.act in (Act.CREATE_CASE, Act.UPDATE_CASE) and known.proposed is not None:
-        return case.on_case_document(ctx, known, "CREATE_CASE" if activity.type == "Create"
-                                     else "UPDATE_CASE")
+        message = {"Create": "CREATE_CASE", "Announce": "ANNOUNCE_CASE"}.get(
+            activity.type, "UPDATE_CASE")
+        return case.on_case_document(ctx, known, message)
     if claim.act is Act.INVITE_TO_CASE:
         return case.on_invitation(ctx, known)
+    if claim.act is Act.INVITE_ANSWER:
+        return case.on_invite_answer(ctx, known, claim.accept)
     return _dispatch(ctx)
 
 

@@ -234,6 +234,26 @@ def on_invitation(ctx: Context, known: Known) -> Mirrored:
     return planned(ctx, "INVITE_TO_CASE", decide)
 
 
+def on_invite_answer(ctx: Context, known: Known, accept: bool) -> Mirrored:
+    """``Accept``/``Reject`` of our ``Invite(actor → case)`` by its invitee: the invitee is
+    admitted (Accept) and the invitation is no longer pending either way."""
+    case = known.case
+    invitee = ctx.sender
+    assert case is not None and invitee is not None  # the authority rule saw to it
+
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        record = ensure_case(session, case.id, ctx.now)
+        invited = [a for a in record.data.get("invited") or [] if a != invitee]
+        state.put_case(session, case.id, em_state=record.em_state, cs_state=record.cs_state,
+                       embargo_end=record.embargo_end,
+                       data={**record.data, "invited": invited}, now=ctx.now)
+        if accept:
+            put_participant(session, case.id, invitee, ctx.now, rm="RECEIVED")
+        refs = linked_refs(session, ctx.rt, case.id)
+        return case.id, participants_effects(session, ctx.rt, case.id, refs)
+    return planned(ctx, "ACCEPT_INVITE_TO_CASE" if accept else "REJECT_INVITE_TO_CASE", decide)
+
+
 def invitation_issue(ctx: Context, case_id: str, inviter: str) -> TrackerRef:
     """A private issue at the default destination for an invitation nothing is linked to."""
     where = destination(ctx)

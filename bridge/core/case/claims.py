@@ -115,8 +115,9 @@ def claim_of(activity: Activity, sender: str | None = None,
 
     if kind == "Offer" and isinstance(obj, VulnerabilityReport):
         return base(Act.OFFER_REPORT, report_id=obj.id, case_ids=cases())
-    if kind in ("Create", "Update") and isinstance(obj, VulnerabilityCase):
-        act = Act.CREATE_CASE if kind == "Create" else Act.UPDATE_CASE
+    if kind in ("Create", "Update", "Announce") and isinstance(obj, VulnerabilityCase):
+        # Announce(VulnerabilityCase) is the case actor's full snapshot: a bootstrap too
+        act = Act.UPDATE_CASE if kind == "Update" else Act.CREATE_CASE
         return base(act, case_ids=_first(obj.id))
     if kind == "Add" and isinstance(obj, VulnerabilityReport | str) and (
             isinstance(obj, VulnerabilityReport) or isinstance(target, VulnerabilityCase)):
