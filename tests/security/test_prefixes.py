@@ -191,7 +191,7 @@ def test_a_polled_activity_speaks_only_for_the_outbox_server() -> None:
     foreign = ["https://evil.example\\@peer.example/actors/x",
                "https://evil.example@peer.example/actors/x",
                "https://peer.example:443@evil.example/actors/x",
-               "https://peer.example:99999/actors/x"]
+               "https://peer.example/actors/%2e%2e/x"]
     honest = ["https://peer.example/actors/x", "HTTPS://PEER.example:443/actors/y"]
     items = [{"type": "Create", "id": f"https://peer.example/a/{n}", "actor": actor, "to": [me]}
              for n, actor in enumerate(foreign + honest)]
@@ -202,6 +202,11 @@ def test_a_polled_activity_speaks_only_for_the_outbox_server() -> None:
           f"leaked/accepted={sum(a in accepted for a in foreign)}; "
           f"honest accepted {sum(a in accepted for a in honest)}/{len(honest)}")
     assert sorted(accepted) == sorted(honest)
+    # an unusable actor id is skipped, not a crash of the whole poll
+    bad = [{"type": "Create", "id": "https://peer.example/a/9", "to": [me],
+            "actor": "https://peer.example:99999/actors/x"}]
+    got = poll.poll(_Outbox(outbox_url, bad), outbox_url, {}, me)  # type: ignore[arg-type]
+    assert got.activities == [] and got.ignored_ids == ["https://peer.example/a/9"]
 
 
 @pytest.mark.parametrize("prefix", [
