@@ -3,7 +3,9 @@
 Destinations: ``ADVISORY`` = a draft repository security advisory; ``PRIVATE_ISSUE`` = an
 issue in a private repository. Before each write of report content the destination is
 re-checked through the API (``check_private``); a destination that is, or became, public
-raises NotPrivateError and nothing is written. Creates are idempotent by hidden marker.
+raises NotPrivateError and nothing is written. Creates are idempotent by hidden marker, on
+what the bot itself created only: an issue or a privately reported advisory that merely carries
+the marker is never adopted (``EnsureResult.planted``).
 """
 
 from __future__ import annotations
@@ -152,9 +154,12 @@ class GitHubAdapter:
         marked = with_marker(body, object_id)
         project = destination.project
         if destination.mode is DestinationMode.ADVISORY:
-            ghsa = None if fresh else advisories.find_marked(self._s, project, token)
+            ghsa, foreign = (None, ()) if fresh else advisories.find_marked(
+                self._s, project, token, self.bot_identity())
+            planted = tuple(TrackerRef(self._name, project, None, g) for g in foreign)
             if ghsa is not None:
-                return EnsureResult(ref=TrackerRef(self._name, project, None, ghsa), created=False)
+                return EnsureResult(ref=TrackerRef(self._name, project, None, ghsa),
+                                    created=False, planted=planted)
             ghsa = advisories.create_draft(
                 self._s,
                 project,
@@ -164,13 +169,20 @@ class GitHubAdapter:
                 ecosystem=self._ecosystem,
                 severity=self._severity,
                 labels=labels,
+                bot=self.bot_identity,
             )
-            return EnsureResult(ref=TrackerRef(self._name, project, None, ghsa), created=True)
-        number = None if fresh else issues.find_marked_issue(self._s, project, token)
+            return EnsureResult(ref=TrackerRef(self._name, project, None, ghsa), created=True,
+                                planted=planted)
+        number, others = (None, ()) if fresh else issues.find_marked_issue(
+            self._s, project, token, self.bot_identity())
+        planted = tuple(TrackerRef(self._name, project, n) for n in others)
         if number is not None:
-            return EnsureResult(ref=TrackerRef(self._name, project, number), created=False)
-        number = issues.create_issue(self._s, project, title, marked, labels, token)
-        return EnsureResult(ref=TrackerRef(self._name, project, number), created=True)
+            return EnsureResult(ref=TrackerRef(self._name, project, number), created=False,
+                                planted=planted)
+        number = issues.create_issue(self._s, project, title, marked, labels, token,
+                                     self.bot_identity)
+        return EnsureResult(ref=TrackerRef(self._name, project, number), created=True,
+                            planted=planted)
 
     # -- labels, comments, state ---------------------------------------------------------
 

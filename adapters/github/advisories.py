@@ -6,7 +6,7 @@ the description and "comments" are notes appended to another one (``advisory_tex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any
 
@@ -18,7 +18,7 @@ from adapters.github.payload import norm_ghsa
 from adapters.github.session import Session
 from bridge.core.errors import AmbiguousWrite
 from bridge.core.labels import resolve_labels
-from bridge.core.markers import tokens_in
+from bridge.core.markers import tokens_in, written_by
 
 PRIVATE_STATES = frozenset({"draft", "triage"})
 """Advisory states not visible to the public."""
@@ -43,21 +43,38 @@ def state(s: Session, project: str, ghsa: str) -> str:
     return str(get(s, project, ghsa).state)
 
 
-def find_marked(s: Session, project: str, token: str) -> str | None:
-    """The GHSA id of the advisory whose description carries marker ``token``, if any."""
+def created_by(adv: RepositoryAdvisory, bot: str) -> bool:
+    """Whether ``bot`` created the advisory as a draft: its ``author`` is the bot and it is not
+    a privately reported vulnerability (those carry ``submission``; their author is the
+    reporter, who can read and write them)."""
+    author = adv.author
+    return adv.submission is None and written_by(
+        None if author is None else str(author.login), bot)
+
+
+def find_marked(s: Session, project: str, token: str,
+                bot: str) -> tuple[str | None, tuple[str, ...]]:
+    """The GHSA id of the advisory ``bot`` created whose description carries marker
+    ``token``, if any; and the GHSA ids of advisories carrying it that someone else created
+    (planted: never adopted)."""
+    planted: dict[str, None] = {}
 
     def scan() -> str | None:
         for adv in islice(s.repo(project).get_repository_advisories(), s.scan_limit):
             if token in tokens_in(adv.description):
-                return norm_ghsa(str(adv.ghsa_id))
+                ghsa = norm_ghsa(str(adv.ghsa_id))
+                if created_by(adv, bot):
+                    return ghsa
+                planted[ghsa] = None
         return None
 
-    return s.call(
+    found = s.call(
         f"list {_what(project)}",
         scan,
         permission=ADVISORY_PERMISSION,
         missing_means_permission=True,
     )
+    return found, tuple(planted)
 
 
 def create_draft(
@@ -70,8 +87,10 @@ def create_draft(
     ecosystem: str,
     severity: str | None,
     labels: Sequence[str] = (),
+    bot: Callable[[], str],
 ) -> str:
-    """Create a draft advisory; after an ambiguous failure look once for the marker."""
+    """Create a draft advisory; after an ambiguous failure look once for the marker (on an
+    advisory ``bot()`` created)."""
     label_set = resolve_labels(set(), set(labels), set())[0]
     body: dict[str, Any] = {
         "summary": summary[:1024],
@@ -96,7 +115,7 @@ def create_draft(
             missing_means_permission=True,
         )
     except AmbiguousWrite:
-        found = find_marked(s, project, token)
+        found, _ = find_marked(s, project, token, bot())
         if found is None:
             raise
         return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -13,7 +13,7 @@ from github.Repository import Repository
 from adapters.github.session import ISSUES_PERMISSION, Session
 from bridge.core.errors import AmbiguousWrite, NotFound, PermanentError
 from bridge.core.labels import BY_NAME, LABELS, PREFIX, resolve_labels, spec
-from bridge.core.markers import has_marker, tokens_in
+from bridge.core.markers import has_marker, tokens_in, written_by
 
 SEARCH_LIMIT = 30
 
@@ -26,33 +26,47 @@ def _project_of_api_url(url: str | None) -> str | None:
     return "/".join(parts[:2]) if len(parts) >= 2 else None
 
 
-def find_marked_issue(s: Session, project: str, token: str) -> int | None:
-    """The number of the issue in ``project`` whose body carries marker ``token``, if any.
+def _author(issue: Issue) -> str | None:
+    user = issue.user
+    return None if user is None else str(user.login)
+
+
+def find_marked_issue(s: Session, project: str, token: str,
+                      bot: str) -> tuple[int | None, tuple[int, ...]]:
+    """The number of the issue in ``project`` that ``bot`` created and whose body carries
+    marker ``token``, if any; and the numbers of issues carrying it that someone else created
+    (planted: never adopted).
 
     Search first (cheap, but eventually consistent: a just-created issue may be missing), then
     the most recent ``scan_limit`` issues of the repository.
     """
     query = f"{token} repo:{project} in:body is:issue"
+    planted: dict[int, None] = {}
 
     def search() -> int | None:
         for item in islice(s.gh.search_issues(query), SEARCH_LIMIT):
             same_repo = _project_of_api_url(item.repository_url) in (project, None)
             if same_repo and token in tokens_in(item.body):
-                return int(item.number)
+                if written_by(_author(item), bot):
+                    return int(item.number)
+                planted[int(item.number)] = None
         return None
 
     found = s.call(f"search issues in {project}", search, permission=ISSUES_PERMISSION)
     if found is not None:
-        return found
+        return found, tuple(planted)
 
     def scan() -> int | None:
         listing = s.repo(project).get_issues(state="all", sort="created", direction="desc")
         for issue in islice(listing, s.scan_limit):
             if token in tokens_in(issue.body):
-                return int(issue.number)
+                if written_by(_author(issue), bot):
+                    return int(issue.number)
+                planted[int(issue.number)] = None
         return None
 
-    return s.call(f"list issues in {project}", scan, permission=ISSUES_PERMISSION)
+    found = s.call(f"list issues in {project}", scan, permission=ISSUES_PERMISSION)
+    return found, tuple(planted)
 
 
 def ensure_label_set(s: Session, project: str, names: Sequence[str]) -> None:
@@ -86,9 +100,11 @@ def _label_color(repo: Repository, name: str) -> str:
 
 
 def create_issue(
-    s: Session, project: str, title: str, body: str, labels: Sequence[str], token: str
+    s: Session, project: str, title: str, body: str, labels: Sequence[str], token: str,
+    bot: Callable[[], str],
 ) -> int:
-    """Create the issue; after an ambiguous failure look once for the marker before giving up."""
+    """Create the issue; after an ambiguous failure look once for the marker (on an issue
+    ``bot()`` created) before giving up."""
     ensure_label_set(s, project, labels)
     to_add = sorted(resolve_labels(set(), set(labels), set())[0])
 
@@ -108,7 +124,7 @@ def create_issue(
         return s.call(f"create issue in {project}", create, create=True,
                       permission=ISSUES_PERMISSION)
     except AmbiguousWrite:
-        found = find_marked_issue(s, project, token)
+        found, _ = find_marked_issue(s, project, token, bot())
         if found is None:
             raise
         return found

@@ -62,9 +62,12 @@ class GitLabAdapter(GitLabBase):
         fresh: bool = False,
     ) -> EnsureResult:
         self._check_destination(destination)
-        existing = None if fresh else self._find_marked(destination.project, object_id)
+        existing, others = (None, ()) if fresh else self._find_marked(destination.project,
+                                                                      object_id)
+        planted = tuple(TrackerRef(self._name, destination.project, n) for n in others)
         if existing is not None:
-            return self._verified(destination.project, existing, created=False)
+            return self._verified(destination.project, existing, created=False,
+                                  planted=planted)
         self.check_private(destination)
         names = sorted(_resolve_in_order(set(), labels, ())[0])
         self._ensure_label_definitions(destination.project, names)
@@ -83,10 +86,10 @@ class GitLabAdapter(GitLabBase):
             found = self._find_after_ambiguous(destination.project, object_id)
             if found is None:
                 raise
-            return self._verified(destination.project, found, created=True)
+            return self._verified(destination.project, found, created=True, planted=planted)
         ref = TrackerRef(self._name, destination.project, int(created["iid"]))
         current = self._get_issue(ref)
-        return self._verified(destination.project, current, created=True)
+        return self._verified(destination.project, current, created=True, planted=planted)
 
     def _ensure_label_definitions(self, project: str, names: Collection[str]) -> None:
         """Create the bridge's own labels with colour and description on first use."""

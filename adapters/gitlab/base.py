@@ -20,7 +20,7 @@ from bridge.core.errors import (
     NotPrivateError,
     PermanentError,
 )
-from bridge.core.markers import has_marker, marker_token
+from bridge.core.markers import has_marker, marker_token, written_by
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import EnsureResult
 
@@ -181,20 +181,28 @@ class GitLabBase:
     # -- issues -----------------------------------------------------------------------------
 
     def find_marked(self, project: str, object_id: str) -> TrackerRef | None:
-        """The issue of ``project`` carrying ``object_id``'s marker, if any."""
-        found = self._find_marked(project, object_id)
+        """The issue of ``project`` the bot created carrying ``object_id``'s marker, if any."""
+        found, _ = self._find_marked(project, object_id)
         return None if found is None else TrackerRef(self._name, project, int(found["iid"]))
 
-    def _find_marked(self, project: str, object_id: str) -> dict[str, Any] | None:
+    def _find_marked(self, project: str,
+                     object_id: str) -> tuple[dict[str, Any] | None, tuple[int, ...]]:
+        """The bot's own issue carrying the marker, and the iids of issues carrying it that
+        someone else created (planted: never adopted)."""
         issues = self._project(project).issues
         token = marker_token(object_id)
         action = f"searching {project} for a marker"
         search = self._call(
             action, issues.list, iterator=True, per_page=100, search=token, **{"in": "description"}
         )
+        planted: dict[int, None] = {}
         for issue in self._call(action, drain, search, SEARCH_LIMIT):
-            if has_marker(attrs_of(issue).get("description"), object_id):
-                return attrs_of(issue)
+            found = attrs_of(issue)
+            if has_marker(found.get("description"), object_id):
+                author = (found.get("author") or {}).get("username")
+                if written_by(author if isinstance(author, str) else None, self.bot_identity()):
+                    return found, tuple(planted)
+                planted[int(found["iid"])] = None
         # Fallback: the search index can lag or be restricted; scan the bot's newest issues.
         listing = self._call(
             action,
@@ -206,24 +214,28 @@ class GitLabBase:
             sort="desc",
         )
         for issue in self._call(action, drain, listing, self._scan_limit):
-            if has_marker(attrs_of(issue).get("description"), object_id):
-                return attrs_of(issue)
-        return None
+            found = attrs_of(issue)
+            author = (found.get("author") or {}).get("username")
+            if has_marker(found.get("description"), object_id) and written_by(
+                    author if isinstance(author, str) else None, self.bot_identity()):
+                return found, tuple(planted)
+        return None, tuple(planted)
 
     def _find_after_ambiguous(self, project: str, object_id: str) -> dict[str, Any] | None:
         try:
-            return self._find_marked(project, object_id)
+            return self._find_marked(project, object_id)[0]
         except BridgeError as exc:
             raise AmbiguousWrite(
                 f"a create in {project} got no answer and the re-search failed too; "
                 "search for the marker before retrying"
             ) from exc
 
-    def _verified(self, project: str, issue: dict[str, Any], *, created: bool) -> EnsureResult:
+    def _verified(self, project: str, issue: dict[str, Any], *, created: bool,
+                  planted: tuple[TrackerRef, ...] = ()) -> EnsureResult:
         ref = TrackerRef(self._name, project, int(issue["iid"]))
         if issue.get("confidential") is not True:
             raise NotPrivateError(f"{ref} carries report content but is not confidential")
-        return EnsureResult(ref=ref, created=created)
+        return EnsureResult(ref=ref, created=created, planted=planted)
 
     def _create(self, action: str, fn: Callable[..., T], *args: Any) -> T:
         """A create: no answer or a 5xx means it may have happened -> AmbiguousWrite."""

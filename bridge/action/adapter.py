@@ -31,6 +31,8 @@ class Journal:
     entries: list[tuple[str, str]] = field(default_factory=list)
     created: list[TrackerRef] = field(default_factory=list)
     found: list[TrackerRef] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """What the run would not do (a planted marker not adopted), for the summary."""
 
     def add(self, what: str, ref: TrackerRef | str) -> None:
         self.entries.append((what, str(ref)))
@@ -77,6 +79,9 @@ class ActionAdapter:
                              destination.project)
             return EnsureResult(ref=placeholder, created=True)
         result = self._inner.ensure_private_issue(destination, object_id, title, body, labels)
+        self.journal.refused += [f"{ref} carries the bridge's marker but was not created by "
+                                 "the bridge: not adopted, nothing written to it"
+                                 for ref in result.planted]
         if not result.created:
             self.journal.found.append(result.ref)
             return result
@@ -87,7 +92,7 @@ class ActionAdapter:
             self.journal.add("retired a duplicate made by a concurrent run", loser)
         if winner != result.ref:
             self.journal.found.append(winner)
-            return EnsureResult(ref=winner, created=False)
+            return EnsureResult(ref=winner, created=False, planted=result.planted)
         self.journal.created.append(result.ref)
         self.journal.add("created", result.ref)
         return result

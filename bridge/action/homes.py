@@ -1,24 +1,28 @@
 """Reading and writing the bodies that carry state blocks, and finding them (GitHub REST).
 
 A **home** is the private issue or draft advisory that mirrors a report: its body carries the
-state block of the report (and of the case it joined). Every call goes through the GitHub
+state block of the report (and of the case it joined). Only what the bridge's own identity
+created is a home: an issue or a privately reported advisory that merely carries a marker is
+never found, never read for state and never written. Every call goes through the GitHub
 adapter's boundary (``adapters.github.session.Session.call``), so failures arrive as the
 bridge's error types with the permission the token lacks named.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
 
 from github import Github
+from github.NamedUser import NamedUser
 
+from adapters.github.advisories import created_by
 from adapters.github.errors import ADVISORY_PERMISSION
 from adapters.github.payload import norm_ghsa
 from adapters.github.session import ISSUES_PERMISSION, Session
 from bridge.core import stateblock
 from bridge.core.effects import DestinationMode
-from bridge.core.markers import tokens_in
+from bridge.core.markers import tokens_in, written_by
 from bridge.core.refs import TrackerRef
 
 SEARCH_LIMIT = 6
@@ -26,11 +30,14 @@ SEARCH_LIMIT = 6
 
 
 class Homes:
-    def __init__(self, gh: Github, session: Session, tracker: str, scan_limit: int = 300) -> None:
+    def __init__(self, gh: Github, session: Session, tracker: str, scan_limit: int = 300, *,
+                 bot: Callable[[], str]) -> None:
+        """``bot``: the login the bridge writes as (the adapter's ``bot_identity``)."""
         self._gh = gh
         self._s = session
         self._tracker = tracker
         self._scan_limit = scan_limit
+        self._bot = bot
 
     # -- bodies ------------------------------------------------------------------------------
 
@@ -71,16 +78,20 @@ class Homes:
     # -- finding -----------------------------------------------------------------------------
 
     def _listing(self, project: str, mode: DestinationMode) -> Iterable[tuple[TrackerRef, str]]:
-        """Newest first: (ref, body) of the recent issues or advisories of ``project``."""
+        """Newest first: (ref, body) of the recent issues or advisories of ``project`` that
+        the bridge's own identity created."""
         repo = self._s.repo(project)
+        bot = self._bot()
         if mode is DestinationMode.ADVISORY:
             for adv in islice(repo.get_repository_advisories(), self._scan_limit):
-                ghsa = norm_ghsa(str(adv.ghsa_id))
-                yield TrackerRef(self._tracker, project, None, ghsa), str(adv.description or "")
+                if created_by(adv, bot):
+                    ghsa = norm_ghsa(str(adv.ghsa_id))
+                    yield (TrackerRef(self._tracker, project, None, ghsa),
+                           str(adv.description or ""))
             return
         listing = repo.get_issues(state="all", sort="created", direction="desc")
         for issue in islice(listing, self._scan_limit):
-            if issue.pull_request is None:
+            if issue.pull_request is None and written_by(_login(issue.user), bot):
                 yield TrackerRef(self._tracker, project, int(issue.number)), str(issue.body or "")
 
     def locate(self, project: str, mode: DestinationMode,
@@ -98,7 +109,8 @@ class Homes:
 
                 def search(token: str = token, query: str = query) -> TrackerRef | None:
                     for item in islice(self._gh.search_issues(query), 10):
-                        if token in tokens_in(item.body):
+                        ours = written_by(_login(item.user), self._bot())
+                        if ours and token in tokens_in(item.body):
                             return TrackerRef(self._tracker, project, int(item.number))
                     return None
 
@@ -167,6 +179,10 @@ class Homes:
             self._s.repo(loser.project).get_issue(number).edit(body=text, state="closed")
 
         self._s.call(f"close duplicate issue {loser}", issue, permission=ISSUES_PERMISSION)
+
+
+def _login(user: NamedUser | None) -> str | None:
+    return None if user is None else str(user.login)
 
 
 def _short(ref: TrackerRef) -> str:

@@ -68,6 +68,7 @@ def _outputs(run: Run) -> None:
              and home not in run.store.holders]
     report = run.report
     report.written += [f"{what}: {ref}" for what, ref in journal.entries]
+    report.refused += journal.refused
     report.written += [f"state saved in {ref}" for ref in run.store.committed]
     for ref in refs:
         if ref.ghsa and not report.advisory:

@@ -94,7 +94,7 @@ def build(env: ActionEnv, report: Report) -> Run:
     tracker = config.trackers[name]
     gh = make_github(env.api_url, token=env.token, timeout=int(config.delivery.timeout_seconds))
     inner = GitHubAdapter(gh, name=name, bot_login=tracker.bot_login)
-    homes = Homes(gh, Session(gh, time.time), name)
+    homes = Homes(gh, Session(gh, time.time), name, bot=inner.bot_identity)
     journal = Journal()
     adapter = ActionAdapter(inner, homes, dry_run=env.dry_run, journal=journal)
     default = config.destinations.get("default")

@@ -39,3 +39,11 @@ def tokens_in(body: str | None) -> set[str]:
 
 def has_marker(body: str | None, object_id: str) -> bool:
     return marker_token(object_id) in tokens_in(body)
+
+
+def written_by(author: str | None, bot: str) -> bool:
+    """Whether an issue or advisory was created by the bridge's own identity ``bot`` (logins
+    compare case-insensitively). A marker proves nothing: anyone who can file an issue (or a
+    private vulnerability report) can copy it. Only what the bridge created itself is adopted
+    when its marker is found; a marker on anything else was planted."""
+    return bool(author) and bool(bot) and str(author).casefold() == bot.casefold()

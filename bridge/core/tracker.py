@@ -49,6 +49,9 @@ class EnsureResult(BaseModel):
     ref: TrackerRef
     created: bool
     """False when an existing issue carrying the marker was found."""
+    planted: tuple[TrackerRef, ...] = ()
+    """Issues/advisories that carry the marker but were not created by the bridge's own
+    identity: not adopted, never written to (the caller audits and alarms)."""
 
 
 @runtime_checkable
@@ -82,6 +85,9 @@ class TrackerAdapter(Protocol):
         fresh: bool = False,
     ) -> EnsureResult:
         """Find the issue carrying ``object_id``'s marker, or create it (after check_private).
+
+        Only an issue the bridge's own identity created is found; one that merely carries the
+        marker is not adopted (it is listed in ``planted``) and a new issue is created.
 
         ``fresh``: the caller knows no earlier attempt can have created it (its own durable
         record says so), so the marker search is skipped; an ambiguous create still searches.

@@ -114,6 +114,24 @@ def privacy_refused(rt: Runtime, subject: str, where: str, reason: str) -> None:
     ))
 
 
+def marker_planted(rt: Runtime, subject: str, planted: Sequence[TrackerRef]) -> None:
+    """Issues/advisories carry the bridge's marker for ``subject`` but the bridge did not
+    create them (someone copied the marker, e.g. into a private vulnerability report): they
+    were not adopted and nothing is written to them; audit and alarm once per mirroring."""
+    if not planted:
+        return
+    refs = sorted(str(r) for r in planted)
+    metrics.ALERTS.labels(kind="marker_planted").inc()
+    with db.transaction(rt.sessions) as session:
+        audit.append(session, "tracker.marker_planted", subject, {"refs": refs}, rt.clock())
+    notify(rt, "marker_planted", subject, (
+        f":warning: vultron-bridge: {', '.join(f'`{r}`' for r in refs)} carries the bridge's "
+        f"hidden marker for `{subject}` but was not created by the bridge: it was NOT adopted "
+        "and nothing is written to it (the report has its own issue). Someone copied the "
+        "marker: check who filed it."
+    ))
+
+
 def _expired_text(subject: str, end: float | None) -> str:
     return (
         f"**vultron-bridge**: the embargo on `{subject}` reached its agreed end "

@@ -29,6 +29,7 @@ from bridge.core.vocab.objects import (
     ParticipantStatus,
     VulnerabilityCase,
 )
+from bridge.service.guard import marker_planted
 from bridge.service.mirror_base import (
     Context,
     Mirrored,
@@ -260,6 +261,7 @@ def invitation_issue(ctx: Context, case_id: str, inviter: str) -> TrackerRef:
     ensured = ctx.rt.adapter(where.tracker).ensure_private_issue(
         where, case_id, invitation_title(case_id), invitation_comment(inviter, case_id),
         ["vultron:invited"], fresh=False)
+    marker_planted(ctx.rt, case_id, ensured.planted)
     return ensured.ref
 
 

@@ -21,7 +21,7 @@ from bridge.core.vocab.base import ref_ids
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.objects import VulnerabilityReport
 from bridge.service.finish import finish_item
-from bridge.service.guard import privacy_refused
+from bridge.service.guard import marker_planted, privacy_refused
 from bridge.service.mirror_base import Context, Mirrored
 from bridge.service.mirror_texts import Row, participants_table, report_body, report_title
 from bridge.store import audit, cases, db, links, state
@@ -81,6 +81,7 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
     except NotPrivateError as exc:
         privacy_refused(rt, report.id, f"{where.tracker}:{where.project}", exc.reason)
         raise
+    marker_planted(rt, report.id, ensured.planted)
     now = ctx.now
     with db.transaction(rt.sessions) as session:
         linked = links.add_link(session, report.id, ensured.ref, "mirrors", "inbox", now)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from bridge.core.effects import Destination
 from bridge.core.errors import NotPrivateError
-from bridge.core.markers import has_marker
+from bridge.core.markers import has_marker, marker_for
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import TrackerAdapter
 from tests.fakes.github.harness import github_harness
+from tests.fakes.github.model import Issue, User
 from tests.fakes.gitlab.harness import gitlab_harness
 
 
@@ -27,6 +29,16 @@ class Tracker:
     state: Callable[[TrackerRef], str]
     make_public: Callable[[TrackerRef], None]
     count: Callable[[], int]
+    plant: Callable[[str], TrackerRef]
+    """A stranger files an issue carrying the bridge's marker for an object id."""
+
+
+def _plant_github(fake: Any, destination: Destination, object_id: str) -> TrackerRef:
+    with fake.lock:
+        repo = fake.repos[destination.project]
+        issue = Issue(repo.next_number(), "hi", f"hi {marker_for(object_id)}", User("mallory"))
+        repo.issues[issue.number] = issue
+    return TrackerRef("github", destination.project, issue.number)
 
 
 @pytest.fixture(params=["github", "gitlab"])
@@ -47,6 +59,8 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
                 state=lambda r: "closed" if issue(r).state == "closed" else "open",
                 make_public=lambda r: fake.set_private(r.project, False),
                 count=lambda: len(fake.repos[gh.private_issue_destination.project].issues),
+                plant=lambda object_id: _plant_github(fake, gh.private_issue_destination,
+                                                      object_id),
             )
     else:
         with gitlab_harness() as gl:
@@ -64,6 +78,9 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
                 make_public=lambda r: fake.set_confidential(r.project, r.number or 0, False,
                                                             by=gl.human),
                 count=lambda: len(fake.issues_in(gl.project)),
+                plant=lambda object_id: TrackerRef("gitlab", gl.project, fake.seed_issue(
+                    gl.project, fake.add_user("mallory", "glpat-mallory", role="reporter"),
+                    description=f"hi {marker_for(object_id)}").iid),
             )
 
 
@@ -81,6 +98,19 @@ def test_ensure_private_issue_is_idempotent_by_marker(tracker: Tracker) -> None:
     assert tracker.count() == 1
     assert has_marker(tracker.body(first.ref), "urn:report:1")
     assert tracker.labels(first.ref) == ["vultron:received"]
+
+
+def test_a_marker_on_an_issue_the_bot_did_not_create_is_not_adopted(tracker: Tracker) -> None:
+    planted = tracker.plant("urn:report:planted")
+    before = tracker.body(planted)
+    result = tracker.adapter.ensure_private_issue(
+        tracker.destination, "urn:report:planted", "R", "body", ["vultron:received"])
+    assert result.created and result.ref != planted and result.planted == (planted,)
+    again = tracker.adapter.ensure_private_issue(
+        tracker.destination, "urn:report:planted", "R", "body", ["vultron:received"])
+    assert not again.created and again.ref == result.ref  # ours is found, the other never
+    assert tracker.body(planted) == before and tracker.comments(planted) == []
+    assert tracker.count() == 2
 
 
 def test_labels_keep_groups_exclusive(tracker: Tracker) -> None:

@@ -8,7 +8,7 @@ from adapters.github import advisory_text
 from bridge.core.errors import NotPrivateError
 from bridge.core.events import EventKind
 from bridge.core.markers import has_marker
-from tests.fakes.github.harness import PUBLIC_REPO, GitHubHarness
+from tests.fakes.github.harness import BOT, PUBLIC_REPO, GitHubHarness
 
 OBJ = "https://vendor.example/reports/adv-1"
 
@@ -50,6 +50,24 @@ def test_a_lost_create_answer_is_found_by_marker(github: GitHubHarness) -> None:
     assert _ensure(github).ref == first.ref
     assert len(github.fake.repos[PUBLIC_REPO].advisories) == 1
     assert github.requests_to("POST", "/security-advisories") == 1
+
+
+def test_a_private_report_carrying_the_marker_is_not_adopted(github: GitHubHarness) -> None:
+    """Filed through ``POST …/security-advisories/reports`` (here even with the bot's own
+    token): GitHub marks it with ``submission`` and its reporter can read and edit it."""
+    from bridge.core.markers import marker_for
+
+    _, data = github.adapter._s.gh.requester.requestJsonAndCheck(
+        "POST", f"/repos/{PUBLIC_REPO}/security-advisories/reports",
+        input={"summary": "s", "description": f"d {marker_for(OBJ)}", "vulnerabilities": []})
+    assert data["submission"] == {"accepted": False} and data["author"]["login"] == BOT
+    reported = f"GHSA-{str(data['ghsa_id'])[5:].lower()}"
+    before = github.fake.repos[PUBLIC_REPO].advisories[data["ghsa_id"]].description
+    result = _ensure(github)  # not fresh: the marker is searched for
+    assert result.created and result.ref.ghsa != reported
+    assert [r.ghsa for r in result.planted] == [reported]
+    assert _ensure(github).ref == result.ref
+    assert github.fake.repos[PUBLIC_REPO].advisories[data["ghsa_id"]].description == before
 
 
 def test_labels_live_in_the_description_and_stay_exclusive(github: GitHubHarness) -> None:

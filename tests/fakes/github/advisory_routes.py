@@ -82,7 +82,8 @@ def list_advisories(app: FakeGitHub, req: Request) -> Response:
 def _create(app: FakeGitHub, req: Request, state: str) -> Response:
     repo = _repo(app, req)
     fields = _fields(req.body, creating=True)
-    adv = Advisory(ghsa_for(next_id()), author=app.user, state=state, **fields)
+    adv = Advisory(ghsa_for(next_id()), author=app.user, state=state,
+                   reported=state == "triage", **fields)
     repo.advisories[adv.ghsa_id] = adv
     if state == "triage":
         app.emit_advisory(repo, adv, "reported")

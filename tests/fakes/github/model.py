@@ -83,6 +83,9 @@ class Advisory:
     updated_at: str = field(default_factory=now_iso)
     published_at: str | None = None
     closed_at: str | None = None
+    reported: bool = False
+    """A privately reported vulnerability (``POST …/security-advisories/reports``): GitHub
+    answers ``submission: {accepted}`` and its author is the reporter."""
 
 
 @dataclass
@@ -274,7 +277,7 @@ class Renderer:
             "published_at": a.published_at,
             "closed_at": a.closed_at,
             "withdrawn_at": None,
-            "submission": None,
+            "submission": {"accepted": a.state != "triage"} if a.reported else None,
             "vulnerabilities": [
                 {
                     "package": v.get("package"),
