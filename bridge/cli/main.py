@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "reconcile": "bridge.cli.status:reconcile",
     "metrics": "bridge.cli.metrics:metrics",
     "action": "bridge.cli.action:action",
+    "export": "bridge.cli.export:export",
 }
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bridge.config.publication import PublicationConfig
 from bridge.core.effects import DestinationMode
 from bridge.core.errors import InputError
 from bridge.core.refs import TrackerKind
@@ -160,6 +161,8 @@ class BridgeConfig(_Strict):
     notifier: NotifierConfig = NotifierConfig()
     action: ActionConfig = ActionConfig()
     api_tokens: tuple[ApiToken, ...] = ()
+    publication: PublicationConfig = PublicationConfig()
+    """Publication records and the fields they need (docs/publication.md)."""
 
     @model_validator(mode="after")
     def _destinations_name_trackers(self) -> BridgeConfig:
