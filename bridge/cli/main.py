@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "translate": "bridge.cli.translate:translate",
     "serve": "bridge.cli.serve:serve",
     "worker": "bridge.cli.serve:worker",
+    "ingest-mail": "bridge.cli.mail:ingest_mail",
     "migrate": "bridge.cli.serve:migrate",
     "audit": "bridge.cli.audit:audit",
     "link": "bridge.cli.links:link",

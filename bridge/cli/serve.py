@@ -102,12 +102,20 @@ def serve(config_path: str | None, database_url: str | None, host: str, port: in
     stop = threading.Event()
     if not no_worker:
         _start_workers(rt, stop, f"serve-{os.getpid()}")
+    from bridge.mail.server import start_listener
+
+    listener = start_listener(rt)  # mail.listen: SMTP/LMTP for the local MTA
+    if listener is not None:
+        click.echo(f"vultron-bridge taking mail ({config.mail.protocol}) on "
+                   f"{listener.host}:{listener.port}")
     click.echo(f"vultron-bridge serving {rt.actor_id} on http://{host}:{port} "
                f"(database: {rt.engine.url.render_as_string(hide_password=True)})")
     try:
         uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
     finally:
         stop.set()
+        if listener is not None:
+            listener.stop()
 
 
 @click.command()

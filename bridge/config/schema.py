@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bridge.config.mail import MailConfig
 from bridge.config.publication import PublicationConfig
 from bridge.core.effects import DestinationMode
 from bridge.core.errors import InputError
@@ -161,6 +162,8 @@ class BridgeConfig(_Strict):
     notifier: NotifierConfig = NotifierConfig()
     action: ActionConfig = ActionConfig()
     api_tokens: tuple[ApiToken, ...] = ()
+    mail: MailConfig = MailConfig()
+    """Reports by email (docs/email.md)."""
     publication: PublicationConfig = PublicationConfig()
     """Publication records and the fields they need (docs/publication.md)."""
 

@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "attacks-observed": "attacks are observed (CS: A)",
     "embargo": "embargo accept | reject | propose <ISO-8601 end with time zone> | terminate",
     "note": "send the rest of the line to the case as a Note",
+    "reply": "send the rest of the line to the reporter alone (by email when they wrote by "
+             "email)",
     "status": "post the case's current state as a private comment",
     "help": "list the commands",
 }
@@ -56,10 +58,10 @@ def _parse_rest(rest: str) -> Command:
     tail = words[1].strip() if len(words) > 1 else ""
     if name not in COMMANDS:
         return Command(name="help", error=f"unknown command {name[:40]!r}")
-    if name == "note":
+    if name in ("note", "reply"):
         if not tail:
-            return Command(name="help", error="/vultron note needs text after it")
-        return Command(name="note", text=tail)
+            return Command(name="help", error=f"/vultron {name} needs text after it")
+        return Command(name=name, text=tail)
     if name == "embargo":
         parts = tail.split(None, 1)
         action = parts[0].lower() if parts else ""

@@ -13,6 +13,7 @@ from bridge.delivery.sender import MemoryPeerSchemes, Sender
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig.keys import PrivateKey, load_or_generate, load_private_pem
 from bridge.httpsig.signer import Signer
+from bridge.mail.outgoing import is_mail_recipient, send_to_reporter
 from bridge.service.runtime import Runtime
 from bridge.store import db
 from bridge.store.outbox import OutboxItem
@@ -48,6 +49,8 @@ def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
     )
 
     def send(item: OutboxItem) -> DeliveryOutcome:
+        if is_mail_recipient(item.recipient):  # a reporter who wrote by email: SMTP
+            return send_to_reporter(rt, item)
         return sender.send(item)
 
     return send

@@ -88,4 +88,6 @@ def ordering_keys(rt: Runtime, item: InboundItem) -> Keys:
     source = item.source.partition(":")[0]
     if source == "webhook":
         return webhook_keys(rt, item.body)
+    if source == "mail":  # one lane: a thread's mails keep their order
+        return Keys(frozenset({"mail"}))
     return Keys(frozenset(activity_keys(item.body)))

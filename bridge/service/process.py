@@ -52,6 +52,9 @@ def _load_handlers() -> None:
     from bridge.service.outbound import handle_webhook
 
     HANDLERS.setdefault("webhook", handle_webhook)
+    from bridge.mail.handle import handle_mail
+
+    HANDLERS.setdefault("mail", handle_mail)
     try:
         mirror = importlib.import_module("bridge.service.mirror")
     except ModuleNotFoundError as exc:  # inbound mirroring not installed in this build

@@ -94,8 +94,8 @@ def enqueue(
     for actor, inbox_url in recipients:
         check_text("recipient", actor)
         check_text("inbox URL", inbox_url, MAX_URL)
-        if not inbox_url.startswith(("https://", "http://")):
-            raise InputError("an inbox URL must start with https:// or http://")
+        if not inbox_url.startswith(("https://", "http://", "mailto:")):
+            raise InputError("an inbox URL must start with https://, http:// or mailto:")
         pairs.setdefault(actor, inbox_url)
     if not pairs:
         return 0

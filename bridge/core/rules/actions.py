@@ -29,6 +29,7 @@ class Action(StrEnum):
     EMBARGO_PROPOSE = "embargo-propose"
     EMBARGO_TERMINATE = "embargo-terminate"
     NOTE = "note"
+    REPLY = "reply"
     STATUS = "status"
     HELP = "help"
 

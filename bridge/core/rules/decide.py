@@ -169,6 +169,11 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
     if action is Action.STATUS:
         body = texts.status(view.subject, view.rm, view.embargo, str(view.cs))
         return Decision(effects=(Comment(ref=ref, body=body, content=False),))
+    if action is Action.REPLY:  # a Note to the finder alone; mailed to a reporter by email
+        text = event.command.text if event.command else ""
+        if not text:
+            return _ignored("a reply needs text")
+        return Decision(intents=(Intent("REPLY", view.subject, text=text),))
     if action is Action.NOTE:
         text = event.command.text if event.command else ""
         return Decision(intents=(Intent("NOTE", view.subject, text=text),))
