@@ -51,6 +51,9 @@ class PublicationConfig(_Strict):
     cve: CveConfig = CveConfig()
     osv: OsvConfig = OsvConfig()
     csaf: CsafConfig = CsafConfig()
+    default_requirements: bool = False
+    """Require :data:`bridge.core.records.requirements.DEFAULTS` (fix-ready: affected
+    versions; published: title, description, affected and fixed versions, CVSS, CVE id)."""
     requirements: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Action → the fields it requires (replacing the default for that action)."""
     write: WriteConfig = WriteConfig()
@@ -80,4 +83,5 @@ class PublicationConfig(_Strict):
         )
 
     def requirement_table(self) -> dict[str, tuple[str, ...]]:
-        return requirements.table(self.requirements)
+        """Action → what it requires: the defaults when turned on, then ``requirements``."""
+        return requirements.table(self.requirements, defaults=self.default_requirements)

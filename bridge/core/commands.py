@@ -27,6 +27,10 @@ COMMANDS: dict[str, str] = {
     "attacks-observed": "attacks are observed (CS: A)",
     "embargo": "embargo accept | reject | propose <ISO-8601 end with time zone> | terminate",
     "note": "send the rest of the line to the case as a Note",
+    "set": "set a publication field: title, description, cve, cwe, cvss (docs/publication.md)",
+    "add": "add to a publication field: product, credit, reference, fix, cwe",
+    "unset": "clear a publication field (or one product, credit, reference, fix)",
+    "fields": "post the case's publication fields as a private comment",
     "reply": "send the rest of the line to the reporter alone (by email when they wrote by "
              "email)",
     "status": "post the case's current state as a private comment",
@@ -61,6 +65,8 @@ def _parse_rest(rest: str) -> Command:
     if name in ("note", "reply"):
         if not tail:
             return Command(name="help", error=f"/vultron {name} needs text after it")
+        return Command(name=name, text=tail)
+    if name in ("set", "add", "unset"):  # the words are parsed by bridge.core.records.edit
         return Command(name=name, text=tail)
     if name == "embargo":
         parts = tail.split(None, 1)

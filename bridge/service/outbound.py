@@ -28,6 +28,7 @@ from bridge.service.subjects import (
     subjects_for_ref,
 )
 from bridge.store import audit, db, links, outbox, writes
+from bridge.store.fields import save_fields
 from bridge.store.inbound import InboundItem
 
 
@@ -91,6 +92,8 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
                 continue
             if decision.refused:
                 metrics.REFUSED.inc()
+            if decision.fields is not None and subject:
+                save_fields(session, subject, decision.fields, now)
             current = decision.view or view
             if decision.intents and current is not None:
                 ctx = render_context(session, current, rt.actor_id, seed, rt.now())

@@ -110,4 +110,5 @@ class Runtime:
             self.config.rules.labels,
             close_policy=self.config.rules.close_policy,
             bot_login=cfg.bot_login if cfg else None,
+            requirements=self.config.publication.requirement_table(),
         )

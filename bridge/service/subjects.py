@@ -27,6 +27,7 @@ from bridge.core.vocab.activities import Invite, Offer
 from bridge.core.vocab.objects import VulnerabilityCase
 from bridge.service.render import RenderContext, load_activity
 from bridge.store import links, peers, state
+from bridge.store.fields import load_fields
 
 UNKNOWN_END = datetime.max.replace(tzinfo=UTC)
 """Stands for an embargo end never announced: in force until terminated, never expires."""
@@ -85,7 +86,8 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
     for link in links.links_for_subject(session, subject):
         if link.ref != ref and issue_state(session, link.ref) == "open":
             others += 1
-    return CaseView(subject, rm, embargo, CaseState.from_string(record.cs_state), others)
+    return CaseView(subject, rm, embargo, CaseState.from_string(record.cs_state), others,
+                    fields=load_fields(session, subject))
 
 
 def save_view(session: Session, view: CaseView, our_actor: str, now: float,

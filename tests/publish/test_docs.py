@@ -17,7 +17,10 @@ YAML = re.findall(r"```yaml\n(.+?)```", DOC, flags=re.S)
 SHELL = re.findall(r"```sh\n(.+?)```", DOC, flags=re.S)
 PLACEHOLDERS = {"<text>": "Some text", "<commit URL>": "https://example.org/commit/abc1234",
                 "<URL>": "https://example.org/releases/1.4.2"}
-EDITS = sorted(set(re.findall(r"`/vultron ((?:set|add|unset) [^`]+)`", DOC)))
+SYNTAX = ("\\|", "<value>", "<field>")
+"""Marks of a syntax summary (``set title\\|description <value>``), not an example."""
+EDITS = sorted({e for e in re.findall(r"`/vultron ((?:set|add|unset) [^`]+)`", DOC)
+                if not any(mark in e for mark in SYNTAX)})
 
 
 def test_the_page_has_examples() -> None:

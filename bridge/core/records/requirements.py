@@ -2,8 +2,9 @@
 
 A requirement is a name from :data:`CHECKS`; ``publication.requirements`` in the
 configuration maps an action (``fix-ready``, ``published``, ``validate`` … the names of
-:class:`bridge.core.rules.actions.Action`) to the requirements it has, replacing
-:data:`DEFAULTS` for that action. A transition asked for without them is refused like any
+:class:`bridge.core.rules.actions.Action`) to the requirements it has, on top of
+:data:`DEFAULTS` when ``publication.default_requirements`` turns them on (replacing the
+default of that action). A transition asked for without them is refused like any
 refused transition: nothing is sent, the label comes off, a private comment lists what is
 missing and how to add it.
 """
@@ -52,9 +53,11 @@ def unknown(names: Sequence[str]) -> list[str]:
     return [n for n in names if n not in CHECKS]
 
 
-def table(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str, tuple[str, ...]]:
-    """The defaults with the configured actions replaced (an empty list: no requirement)."""
-    out = dict(DEFAULTS)
+def table(overrides: Mapping[str, Sequence[str]] | None = None,
+          defaults: bool = True) -> dict[str, tuple[str, ...]]:
+    """The defaults (when ``defaults``) with the configured actions replaced (an empty list:
+    no requirement)."""
+    out = dict(DEFAULTS) if defaults else {}
     out.update({action: tuple(names) for action, names in (overrides or {}).items()})
     return {a: n for a, n in out.items() if n}
 

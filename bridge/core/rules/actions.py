@@ -31,6 +31,11 @@ class Action(StrEnum):
     NOTE = "note"
     REPLY = "reply"
     STATUS = "status"
+    SET = "set"
+    ADD = "add"
+    UNSET = "unset"
+    FIELDS = "fields"
+    """``set``/``add``/``unset``/``fields``: the case's publication fields."""
     HELP = "help"
 
 
@@ -119,10 +124,13 @@ class RuleSet:
     on the first."""
     bot_login: str | None = None
     """Events by this login are the bridge's own and are ignored."""
+    requirements: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Action name → the publication fields it needs (``bridge.core.records.requirements``)."""
 
     @classmethod
     def from_config(
-        cls, overrides: Mapping[str, str], close_policy: str = "all", bot_login: str | None = None
+        cls, overrides: Mapping[str, str], close_policy: str = "all", bot_login: str | None = None,
+        requirements: Mapping[str, tuple[str, ...]] | None = None,
     ) -> RuleSet:
         """Defaults plus ``rules.labels`` overrides (label → action name)."""
         labels = dict(DEFAULT_LABELS)
@@ -134,4 +142,5 @@ class RuleSet:
                 raise InputError(
                     f"rules.labels.{label}: unknown action {name[:40]!r}; known: {known}"
                 ) from None
-        return cls(labels=labels, close_policy=close_policy, bot_login=bot_login)
+        return cls(labels=labels, close_policy=close_policy, bot_login=bot_login,
+                   requirements=dict(requirements or {}))

@@ -14,6 +14,8 @@ from bridge.core import labels as label_specs
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import InputError, TransitionRefused
 from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.records import rules as field_rules
+from bridge.core.records.fields import CaseFields
 from bridge.core.refs import TrackerRef
 from bridge.core.rules import texts
 from bridge.core.rules.actions import (
@@ -47,6 +49,8 @@ class CaseView:
     cs: CaseState = CaseState()
     other_open_issues: int = 0
     """This participant's other linked issues for the subject that are still open."""
+    fields: CaseFields = CaseFields()
+    """The subject's publication fields (``bridge.store.fields``)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Decision:
     ignored: str | None = None
     alert: str | None = None
     """An alarm for the notifier (embargo breach)."""
+    fields: CaseFields | None = None
+    """Publication fields to store (``/vultron set|add|unset``; None: unchanged)."""
 
 
 def _ignored(reason: str) -> Decision:
@@ -163,6 +169,11 @@ def decide(
 
 def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
            rules: RuleSet, now: datetime) -> Decision:
+    if action.value in field_rules.COMMANDS:  # the case's publication fields
+        out = field_rules.on_command(action.value, event.command.text if event.command else "",
+                                     view.fields)
+        return Decision(effects=(Comment(ref=ref, body=out.comment),), fields=out.fields,
+                        refused=out.refused)
     if action is Action.HELP:
         error = event.command.error if event.command else None
         return Decision(effects=(Comment(ref=ref, body=texts.help_text(error), content=False),))
@@ -182,6 +193,9 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         return _ignored(
             f"{view.other_open_issues} other linked issue(s) still open (close policy: all)"
         )
+    gap = field_rules.requirement_gaps(action.value, view.fields, rules.requirements)
+    if gap:
+        return _refuse(event, ref, action, gap, view)
     try:
         if action in RM_ACTIONS:
             return _rm(ref, action, view)

@@ -1,0 +1,70 @@
+"""The case-fields commands and per-transition requirements, as the rules use them (pure).
+
+``/vultron set|add|unset …`` changes the stored fields and answers with a private comment
+showing them; ``/vultron fields`` only shows them. A bad value changes nothing and the
+comment says how to write it. :func:`requirement_gaps` is what ``decide`` asks before a
+transition: the requirements the case's fields do not meet yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bridge.core.errors import InputError
+from bridge.core.records import requirements
+from bridge.core.records.edit import USAGE, apply_edit, parse_edit
+from bridge.core.records.fields import CaseFields
+
+HEADER = "**vultron-bridge**"
+VERBS = ("set", "add", "unset")
+COMMANDS = (*VERBS, "fields")
+
+
+@dataclass(frozen=True)
+class FieldOutcome:
+    comment: str
+    """The private comment to answer with (it shows field values: report content)."""
+    fields: CaseFields | None = None
+    """The fields to store (None: unchanged)."""
+    refused: str | None = None
+
+
+def show(fields: CaseFields) -> str:
+    """The fields as a Markdown list."""
+    rows = [
+        ("title", fields.title or "—"),
+        ("description", (fields.description or "—")[:500]),
+        ("CVE", fields.cve_id or ("none (no CVE id)" if fields.no_cve else "—")),
+        ("CWE", " ".join(fields.cwes) or "—"),
+        ("CVSS", "; ".join(f"{s.vector} ({s.score} {s.severity})" for s in fields.scores())
+         or "—"),
+        ("products", "; ".join(f"{p.key} {', '.join(r.text() for r in p.ranges) or '(no versions)'}"
+                               for p in fields.products) or "—"),
+        ("credits", "; ".join(f"{c.name} ({c.type})" for c in fields.credits) or "—"),
+        ("references", " ".join(r.url for r in fields.references) or "—"),
+        ("fixes", "; ".join(f"{f.kind} {f.ref}" for f in fields.fixes) or "—"),
+    ]
+    if fields.ssvc:
+        rows.append(("SSVC", fields.ssvc))
+    return "\n".join(f"- **{name}**: {value}" for name, value in rows)
+
+
+def on_command(name: str, text: str, fields: CaseFields) -> FieldOutcome:
+    """``/vultron <name> <text>`` for a case whose fields are ``fields``."""
+    if name == "fields":
+        return FieldOutcome(f"{HEADER}: publication fields of this case\n\n{show(fields)}\n")
+    try:
+        edit = parse_edit(name, text)
+    except InputError as exc:
+        return FieldOutcome(f"{HEADER}: nothing was changed: {exc.reason}\n\nUsage: {USAGE}\n",
+                            refused=exc.reason)
+    new = apply_edit(fields, edit)
+    return FieldOutcome(f"{HEADER}: {edit.summary()[:300]}\n\n{show(new)}\n", fields=new)
+
+
+def requirement_gaps(action: str, fields: CaseFields,
+                     table: Mapping[str, Sequence[str]]) -> str | None:
+    """Why ``action`` must wait for fields (None: nothing it requires is missing)."""
+    gaps = requirements.missing(fields, table.get(action, ()))
+    return requirements.refusal(action, gaps) if gaps else None

@@ -1,0 +1,116 @@
+"""``/vultron set|add|unset|fields`` and per-transition requirements, through ``decide``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bridge.core.commands import parse_commands
+from bridge.core.effects import Comment, SetLabels
+from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.records.fields import CaseFields
+from bridge.core.records.requirements import DEFAULTS, table
+from bridge.core.refs import TrackerRef
+from bridge.core.rules import CaseView, Decision, RuleSet, decide
+from bridge.core.states.cs import CaseState
+from bridge.core.states.rm import RM
+from tests.core.records.samples import complete
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+REF = TrackerRef("github", "acme/widget", 7)
+CASE = "https://bridge.example/cases/1"
+STRICT = RuleSet(requirements=table())
+
+
+def ev(kind: EventKind, *, label: str | None = None, comment: str | None = None) -> TrackerEvent:
+    command = parse_commands(comment)[0] if comment else None
+    return TrackerEvent(kind=kind, tracker="github", ref=REF, project="acme/widget",
+                        actor="maintainer", label=label, command=command, at=NOW)
+
+
+def cmd(text: str) -> TrackerEvent:
+    return ev(EventKind.COMMAND, comment=text)
+
+
+def view(fields: CaseFields = CaseFields(), rm: RM = RM.ACCEPTED,
+         cs: str = "VFd.pxa") -> CaseView:
+    return CaseView(CASE, rm, cs=CaseState.from_string(cs), fields=fields)
+
+
+def comments(decision: Decision) -> list[str]:
+    return [e.body for e in decision.effects if isinstance(e, Comment)]
+
+
+def test_set_stores_the_edit_and_shows_the_fields() -> None:
+    d = decide(cmd('/vultron add credit finder "Jane Doe" <jane@x.example>'), view(),
+               RuleSet(), NOW)
+    assert d.fields is not None and d.fields.credits[0].name == "Jane Doe"
+    assert not d.intents and d.refused is None
+    (body,) = comments(d)
+    assert "add credit" in body and "Jane Doe (finder)" in body
+
+
+def test_set_title_keeps_the_whole_line() -> None:
+    d = decide(cmd("/vultron set title XSS in \"preview\" pane"), view(), RuleSet(), NOW)
+    assert d.fields is not None and d.fields.title == 'XSS in "preview" pane'
+
+
+def test_a_bad_value_changes_nothing_and_says_how() -> None:
+    d = decide(cmd("/vultron set cvss CVSS:3.1/AV:Q"), view(complete()), RuleSet(), NOW)
+    assert d.fields is None and d.refused
+    assert "nothing was changed" in comments(d)[0] and "Usage" in comments(d)[0]
+
+
+def test_fields_shows_without_changing() -> None:
+    d = decide(cmd("/vultron fields"), view(complete()), RuleSet(), NOW)
+    assert d.fields is None
+    assert "CVE-2026-10001" in comments(d)[0] and "6.1 MEDIUM" in comments(d)[0]
+
+
+def test_field_comments_may_hold_report_content() -> None:
+    d = decide(cmd("/vultron fields"), view(complete()), RuleSet(), NOW)
+    assert all(e.content for e in d.effects if isinstance(e, Comment))
+
+
+def test_without_requirements_publication_goes_through() -> None:
+    d = decide(cmd("/vultron published"), view(), RuleSet(), NOW)
+    assert [i.message for i in d.intents] == ["CP"]
+
+
+def test_publication_missing_fields_is_refused_with_the_list() -> None:
+    d = decide(ev(EventKind.LABELED, label="vultron:public"),
+               view(complete().with_changes(cve_id=None, cvss=())), STRICT, NOW)
+    assert not d.intents and d.view is None
+    assert d.refused is not None
+    (body,) = comments(d)
+    assert "a CVE id" in body and "a CVSS vector" in body and "a title" not in body
+    removed = {n for e in d.effects if isinstance(e, SetLabels) for n in e.remove}
+    assert removed == {"vultron:public"}
+
+
+def test_publication_with_the_fields_goes_through() -> None:
+    d = decide(cmd("/vultron published"), view(complete()), STRICT, NOW)
+    assert [i.message for i in d.intents] == ["CP"]
+
+
+def test_no_cve_counts_as_an_answer() -> None:
+    fields = complete().with_changes(cve_id=None, no_cve=True)
+    assert decide(cmd("/vultron published"), view(fields), STRICT, NOW).refused is None
+
+
+def test_fix_ready_needs_affected_versions() -> None:
+    d = decide(cmd("/vultron fix-ready"), view(), STRICT, NOW)
+    assert d.refused and "affected versions" in comments(d)[0]
+
+
+@pytest.mark.parametrize("action", sorted(DEFAULTS))
+def test_every_default_requirement_can_refuse(action: str) -> None:
+    rules = RuleSet(requirements={action: DEFAULTS[action]})
+    assert decide(cmd(f"/vultron {action}"), view(), rules, NOW).refused
+
+
+def test_configured_requirement_on_validate() -> None:
+    rules = RuleSet(requirements={"validate": ("description",)})
+    d = decide(cmd("/vultron validate"), view(rm=RM.RECEIVED), rules, NOW)
+    assert d.refused and "a description" in comments(d)[0]
