@@ -21,6 +21,7 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 REF = TrackerRef("github", "acme/widget", 7)
 CASE = "https://bridge.example/cases/1"
 STRICT = RuleSet(requirements=table())
+EMPTY = CaseFields()
 
 
 def ev(kind: EventKind, *, label: str | None = None, comment: str | None = None) -> TrackerEvent:
@@ -33,7 +34,7 @@ def cmd(text: str) -> TrackerEvent:
     return ev(EventKind.COMMAND, comment=text)
 
 
-def view(fields: CaseFields = CaseFields(), rm: RM = RM.ACCEPTED,
+def view(fields: CaseFields = EMPTY, rm: RM = RM.ACCEPTED,
          cs: str = "VFd.pxa") -> CaseView:
     return CaseView(CASE, rm, cs=CaseState.from_string(cs), fields=fields)
 
