@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from github import Github
 
-from adapters.github import advisories, advisory_text, issues
+from adapters.github import advisories, advisory_text, issues, permissions
 from adapters.github.client import DEFAULT_BASE_URL, make_github
 from adapters.github.session import Session
 from bridge.core.effects import Destination, DestinationMode
@@ -24,6 +24,7 @@ from bridge.core.errors import ConfigurationError, NotPrivateError
 from bridge.core.markers import marker_token, with_marker
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import Capability, EnsureResult, IssueSnapshot
+from bridge.core.ttlcache import TtlCache
 
 
 class GitHubAdapter:
@@ -49,16 +50,25 @@ class GitHubAdapter:
         scan_limit: int = 300,
         advisory_ecosystem: str = "other",
         advisory_severity: str | None = None,
+        min_permission: str = "write",
+        permission_ttl: float = 60.0,
     ) -> None:
         """``bot_login``: the login the bridge writes as (needed for App installation tokens,
         which cannot read ``GET /user``: use ``<app-slug>[bot]``). ``clock`` gives epoch
         seconds (rate-limit reset arithmetic). ``advisory_*``: the package ecosystem and the
-        optional severity of new draft advisories (GitHub requires one affected package)."""
+        optional severity of new draft advisories (GitHub requires one affected package).
+        ``min_permission``: the weakest repository role whose labels and commands count
+        (``permissions.RANKS``); answers are cached ``permission_ttl`` seconds by ``clock``."""
+        if permissions.RANKS.get(min_permission, 0) < permissions.RANKS["triage"]:
+            raise ConfigurationError(
+                f"min_permission {min_permission[:20]!r}: use triage, write, maintain or admin")
         self._s = Session(github, clock, scan_limit)
         self._name = name
         self._bot_login = bot_login
         self._ecosystem = advisory_ecosystem
         self._severity = advisory_severity
+        self._min_rank = permissions.RANKS[min_permission]
+        self._ranks: TtlCache[tuple[str, str], int] = TtlCache(permission_ttl, clock)
 
     @classmethod
     def connect(
@@ -101,6 +111,17 @@ class GitHubAdapter:
                 fetch,
             )
         return self._bot_login
+
+    def actor_can_write(self, target: TrackerRef | str, login: str) -> bool:
+        project = target if isinstance(target, str) else target.project
+        if isinstance(target, TrackerRef):
+            self._own(target.tracker)
+        key = (project.lower(), login.lower())
+        rank = self._ranks.get(key)
+        if rank is None:
+            rank = permissions.permission_rank(self._s, project, login)
+            self._ranks.put(key, rank)
+        return rank >= self._min_rank
 
     # -- privacy -------------------------------------------------------------------------
 

@@ -17,17 +17,21 @@ from bridge.core.errors import (
     AmbiguousWrite,
     BridgeError,
     ConfigurationError,
+    NotFound,
     NotPrivateError,
     PermanentError,
 )
 from bridge.core.markers import has_marker, marker_token, written_by
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import EnsureResult
+from bridge.core.ttlcache import TtlCache
 
 T = TypeVar("T")
 
 #: GitLab visibility levels, narrowest first.
 VISIBILITY_ORDER = {"private": 0, "internal": 10, "public": 20}
+DEVELOPER = 30
+"""GitLab's Developer access level: the default minimum for labels and commands to count."""
 SEARCH_LIMIT = 100
 """Search hits examined for the exact marker (the token is unique; more hits mean noise)."""
 _CAUGHT: tuple[type[BaseException], ...] = (glexc.GitlabError, *NO_ANSWER)
@@ -70,11 +74,15 @@ class GitLabBase:
         marker_scan_limit: int = 200,
         clock: Callable[[], float] = time.time,
         ssl_verify: bool | str = True,
+        min_access_level: int = DEVELOPER,
+        permission_ttl: float = 60.0,
     ) -> None:
         """``private_token`` is a personal, project or group access token (all sent as
         ``PRIVATE-TOKEN``); ``oauth_token`` an OAuth 2 access token. ``allowed_visibility``
         restricts which project visibilities may hold confidential report issues; a project
-        whose visibility widens while this adapter runs stops writes in any case."""
+        whose visibility widens while this adapter runs stops writes in any case.
+        ``min_access_level``: the weakest membership (10 Guest … 50 Owner) whose labels and
+        commands count; answers are cached ``permission_ttl`` seconds by ``clock``."""
         unknown = set(allowed_visibility) - set(VISIBILITY_ORDER)
         if unknown or not allowed_visibility:
             raise ConfigurationError("allowed_visibility takes private, internal and/or public")
@@ -94,6 +102,8 @@ class GitLabBase:
         self._labels_known: set[tuple[str, str]] = set()
         self._scan_limit = marker_scan_limit
         self._clock = clock
+        self._min_access = min_access_level
+        self._access: TtlCache[tuple[str, str], int] = TtlCache(permission_ttl, clock)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -141,6 +151,37 @@ class GitLabBase:
                 raise ConfigurationError("GitLab's GET /user answer names no username")
             self._username = username
         return self._username
+
+    def actor_can_write(self, target: TrackerRef | str, login: str) -> bool:
+        if isinstance(target, TrackerRef):
+            self._check_ref(target)
+        project = target if isinstance(target, str) else target.project
+        key = (project.lower(), login.lower())
+        level = self._access.get(key)
+        if level is None:
+            level = self._access_level(project, login)
+            self._access.put(key, level)
+        return level >= self._min_access
+
+    def _access_level(self, project: str, login: str) -> int:
+        """``login``'s effective access level in ``project`` (inherited and invited-group
+        memberships included): ``GET /users?username=`` for the id, then
+        ``GET /projects/:id/members/all/:user_id``; 0 for no such user, no membership, or a
+        membership that is not active."""
+        users = self._call("finding a user by username", self._gl.users.list, username=login,
+                            get_all=False)
+        ids = [a.get("id") for a in map(attrs_of, users)
+               if str(a.get("username", "")).lower() == login.lower()]
+        if len(ids) != 1 or not isinstance(ids[0], int):
+            return 0
+        members = self._project(project).members_all
+        try:
+            member = attrs_of(self._call(f"reading a member of {project}", members.get, ids[0]))
+        except NotFound:
+            return 0
+        level = member.get("access_level")
+        active = member.get("state", "active") == "active"
+        return level if isinstance(level, int) and active else 0
 
     def _check_project(self, path: str) -> None:
         project = attrs_of(self._call(f"reading project {path}", self._gl.projects.get, path))

@@ -63,6 +63,13 @@ class ActionAdapter:
     def get_issue(self, ref: TrackerRef) -> IssueSnapshot:
         return self._inner.get_issue(ref)
 
+    def actor_can_write(self, target: TrackerRef | str, login: str) -> bool:
+        """Asked of the API, like the service (a read: dry runs ask too). The event file's
+        ``author_association`` is not used: it describes the issue's or comment's author,
+        not who added a label; ``MEMBER`` is any organisation member, ``COLLABORATOR`` any
+        collaborator (read and triage included); it cannot express ``min_permission``."""
+        return self._inner.actor_can_write(target, login)
+
     def ensure_private_issue(self, destination: Destination, object_id: str, title: str,
                              body: str, labels: Sequence[str] = (), *,
                              fresh: bool = False) -> EnsureResult:

@@ -71,6 +71,10 @@ def configure(env: ActionEnv, base: BridgeConfig, db_url: str) -> tuple[BridgeCo
         kind=TrackerKind.GITHUB, url=env.api_url, token=SecretStr(env.token),
         web_host=old.web_host if old else None, bot_login=old.bot_login if old else None,
     )
+    if old is not None:  # who counts is the configuration's choice, not the run's
+        tracker = tracker.model_copy(update={
+            "min_permission": old.min_permission,
+            "permission_cache_seconds": old.permission_cache_seconds})
     actor = base.actor
     if env.actor_key:
         actor = ActorConfig.model_validate({**actor.model_dump(), "key_pem": env.actor_key})
@@ -93,7 +97,9 @@ def build(env: ActionEnv, report: Report) -> Run:
         conn.execute(insert(AuditHead).values(id=1, seq=0, hash="0" * 64))
     tracker = config.trackers[name]
     gh = make_github(env.api_url, token=env.token, timeout=int(config.delivery.timeout_seconds))
-    inner = GitHubAdapter(gh, name=name, bot_login=tracker.bot_login)
+    inner = GitHubAdapter(gh, name=name, bot_login=tracker.bot_login,
+                          min_permission=tracker.min_permission,
+                          permission_ttl=tracker.permission_cache_seconds)
     homes = Homes(gh, Session(gh, time.time), name, bot=inner.bot_identity)
     journal = Journal()
     adapter = ActionAdapter(inner, homes, dry_run=env.dry_run, journal=journal)

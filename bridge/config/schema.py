@@ -52,6 +52,23 @@ class TrackerConfig(_Strict):
     """GitLab Standard Webhooks signing keys (``whsec_…``)."""
     bot_login: str | None = None
     """The login the bridge writes as (its own echoes are ignored)."""
+    min_permission: Literal["triage", "write", "maintain", "admin"] = "write"
+    """GitHub: the weakest repository role whose labels and ``/vultron`` commands count."""
+    min_access_level: int = Field(30, ge=15, le=50)
+    """GitLab: the weakest membership access level whose labels and commands count
+    (15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner)."""
+    permission_cache_seconds: float = Field(60.0, ge=0, le=3600)
+    """How long an answer about a person's access is reused before asking again."""
+
+    @model_validator(mode="after")
+    def _authority_options_match_kind(self) -> TrackerConfig:
+        github = self.kind is TrackerKind.GITHUB
+        wrong = "min_access_level" if github else "min_permission"
+        if wrong in self.model_fields_set:
+            right = "min_permission" if github else "min_access_level"
+            raise ValueError(f"{wrong} is for {'GitLab' if github else 'GitHub'} trackers; "
+                             f"use {right}")
+        return self
 
     def api_url(self) -> str:
         if self.url:

@@ -107,3 +107,11 @@ class TrackerAdapter(Protocol):
     def link(self, ref: TrackerRef, other: TrackerRef) -> None: ...
 
     def get_issue(self, ref: TrackerRef) -> IssueSnapshot: ...
+
+    def actor_can_write(self, target: TrackerRef | str, login: str) -> bool:
+        """Whether ``login`` holds at least the configured write access to ``target``'s
+        project (a ref, or the project path): GitHub collaborator permission, GitLab
+        membership access level. False for unknown users and non-members. Answers are cached
+        briefly (a TTL on the adapter's clock). Tracker-side authority: labels and
+        ``/vultron`` commands count only from such people."""
+        ...

@@ -22,6 +22,7 @@ from bridge.core.effects import (
 from bridge.core.errors import NotPrivateError
 from bridge.core.events import EventKind, TrackerEvent
 from bridge.service.runtime import Runtime
+from bridge.service.tracker_authority import exposure_checked
 from bridge.store import db, writes
 
 log = logging.getLogger("bridge.effects")
@@ -59,9 +60,13 @@ def write_kinds(effect: TrackerEffect) -> list[tuple[str, str]]:
 
 
 def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -> None:
-    """Apply effects in order through the tracker's adapter (errors propagate, typed)."""
+    """Apply effects in order through the tracker's adapter (errors propagate, typed).
+    Protocol labels are written only on issues the adapter verifies private."""
     adapter = rt.adapter(tracker)
-    for effect in effects:
+    for planned in effects:
+        effect = exposure_checked(adapter, planned)
+        if effect is None:
+            continue
         kinds = write_kinds(effect)
         if kinds:
             with db.transaction(rt.sessions) as session:
@@ -73,6 +78,8 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
             try:
                 adapter.comment(effect.ref, effect.body, marker_id=effect.marker_id)
             except NotPrivateError:
+                with db.transaction(rt.sessions) as session:  # nothing written: expect no echo
+                    writes.consume_echo(session, tracker, str(effect.ref), "comment", rt.clock())
                 if effect.content:
                     raise
                 # a notice without report content (a refusal, an embargo breach) cannot be

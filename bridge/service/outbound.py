@@ -14,7 +14,8 @@ from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
 from bridge.core.mentions import mentioned_refs
 from bridge.core.rules import decide
-from bridge.service import metrics
+from bridge.publish.at_publication import after_decision
+from bridge.service import metrics, tracker_authority
 from bridge.service.effects import apply_effects, echo_kind
 from bridge.service.guard import Breach, alert_breaches, project_breaches
 from bridge.service.render import render
@@ -73,6 +74,7 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
     now = rt.clock()
     ref = str(event.ref) if event.ref else None
     queued = len(outcome.sent)
+    standing = tracker_authority.standing(rt, event)  # asks the tracker: before the transaction
     with db.transaction(rt.sessions) as session:
         kind = echo_kind(event)
         if ref and kind and writes.consume_echo(session, event.tracker, ref, kind, now):
@@ -86,7 +88,7 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
         for subject in found or [None]:
             seed = f"{item.source}\x1f{item.key}\x1f{index}\x1f{subject}"
             view = load_view(session, subject, rt.actor_id, ref or "") if subject else None
-            decision = decide(event, view, rules, rt.now())
+            decision = decide(event, view, rules, rt.now(), standing)
             if decision.ignored:
                 outcome.notes.append(decision.ignored)
                 continue

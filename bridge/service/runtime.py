@@ -34,7 +34,9 @@ def build_adapter(name: str, tracker: TrackerConfig) -> TrackerAdapter:
         from adapters.github.adapter import GitHubAdapter
 
         return GitHubAdapter.connect(
-            tracker.api_url(), token=token, name=name, bot_login=tracker.bot_login
+            tracker.api_url(), token=token, name=name, bot_login=tracker.bot_login,
+            min_permission=tracker.min_permission,
+            permission_ttl=tracker.permission_cache_seconds,
         )
     from adapters.gitlab.adapter import GitLabAdapter
 
@@ -45,6 +47,8 @@ def build_adapter(name: str, tracker: TrackerConfig) -> TrackerAdapter:
         oauth_token=token if oauth else None,
         name=name,
         username=tracker.bot_login,
+        min_access_level=tracker.min_access_level,
+        permission_ttl=tracker.permission_cache_seconds,
     )
 
 

@@ -31,6 +31,8 @@ class Tracker:
     count: Callable[[], int]
     plant: Callable[[str], TrackerRef]
     """A stranger files an issue carrying the bridge's marker for an object id."""
+    grant: Callable[[str, str | None], None]
+    """Give a person (by login) a tracker role: ``writer``, ``reader`` or None (unknown)."""
 
 
 def _plant_github(fake: Any, destination: Destination, object_id: str) -> TrackerRef:
@@ -61,6 +63,9 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
                 count=lambda: len(fake.repos[gh.private_issue_destination.project].issues),
                 plant=lambda object_id: _plant_github(fake, gh.private_issue_destination,
                                                       object_id),
+                grant=lambda login, role: fake.grant(
+                    gh.private_issue_destination.project, login,
+                    {"writer": "write", "reader": "triage"}.get(role or "")),
             )
     else:
         with gitlab_harness() as gl:
@@ -81,6 +86,8 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
                 plant=lambda object_id: TrackerRef("gitlab", gl.project, fake.seed_issue(
                     gl.project, fake.add_user("mallory", "glpat-mallory", role="reporter"),
                     description=f"hi {marker_for(object_id)}").iid),
+                grant=lambda login, role: None if role is None else fake.add_user(
+                    login, f"glpat-{login}", role="developer" if role == "writer" else "reporter"),
             )
 
 
@@ -159,3 +166,13 @@ def test_link_two_issues(tracker: Tracker) -> None:
     tracker.adapter.link(a, b)
     tracker.adapter.link(a, b)  # idempotent
     assert tracker.adapter.get_issue(a).ref == a
+
+
+def test_actor_can_write_follows_the_trackers_roles(tracker: Tracker) -> None:
+    ref = tracker.adapter.ensure_private_issue(tracker.destination, "urn:report:8", "R", "b").ref
+    tracker.grant("wendy", "writer")
+    tracker.grant("rita", "reader")
+    assert tracker.adapter.actor_can_write(ref, "wendy")
+    assert tracker.adapter.actor_can_write(ref.project, "wendy")
+    assert not tracker.adapter.actor_can_write(ref, "rita")  # triage / Reporter: below write
+    assert not tracker.adapter.actor_can_write(ref, "nobody-at-all")  # unknown to the tracker

@@ -17,6 +17,7 @@ from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.records import rules as field_rules
 from bridge.core.records.fields import CaseFields
 from bridge.core.refs import TrackerRef
+from bridge.core.rules import standing as authority
 from bridge.core.rules import texts
 from bridge.core.rules.actions import (
     COMMAND_ACTIONS,
@@ -150,9 +151,15 @@ def _merge(first: Decision | None, second: Decision) -> Decision:
 
 
 def decide(
-    event: TrackerEvent, view: CaseView | None, rules: RuleSet, now: datetime
+    event: TrackerEvent, view: CaseView | None, rules: RuleSet, now: datetime,
+    standing: authority.Standing | None = None,
 ) -> Decision:
-    """Decide what one tracker event means for one linked subject."""
+    """Decide what one tracker event means for one linked subject.
+
+    ``standing``: what the service looked up about the event's actor and issue; a label,
+    command or close is refused unless the actor may write and (labels, commands) the issue
+    is private (``bridge.core.rules.standing``). None only where the rules are evaluated
+    alone (the mapping's tests, the ``translate`` dry run)."""
     if rules.bot_login and event.actor and event.actor.lower() == rules.bot_login.lower():
         return _ignored("the bridge's own change (its bot user)")
     ref = event.ref
@@ -160,8 +167,12 @@ def decide(
         return _ignored(f"{event.kind.value} concerns no issue")
     if view is None:
         return _ignored(f"{ref} is not linked to any report or case")
-    guard = _embargo_guard(event, ref, view)
     action, reason = _action_for(event, rules)
+    if action is not None and standing is not None:
+        refusal = authority.check(event, ref, view.subject, standing)
+        if refusal is not None:
+            return Decision(effects=refusal.effects, refused=refusal.reason)
+    guard = _embargo_guard(event, ref, view)
     if action is None:
         return guard or _ignored(reason or "nothing to do")
     return _merge(guard, _apply(event, ref, action, view, rules, now))

@@ -25,6 +25,8 @@ WEBHOOK_SECRET = "fake webhook secret"
 BOT = "vultron-bot"
 PRIVATE_REPO = "acme/embargoed"
 PUBLIC_REPO = "acme/widget"
+MAINTAINER = "maintainer"
+"""The person the tests triage as: a collaborator with write access to both repositories."""
 NOW = 1_800_000_000.0
 """The adapter's clock in tests (epoch seconds): rate-limit arithmetic is exact."""
 
@@ -69,7 +71,8 @@ class GitHubHarness:
 def github_harness(
     *, timeout: int = 1, clock: Callable[[], float] = lambda: NOW, **adapter_options: object
 ) -> Iterator[GitHubHarness]:
-    """Start a fake (one private and one public repository) and an adapter pointed at it."""
+    """Start a fake (one private and one public repository, ``MAINTAINER`` may write to
+    both) and an adapter pointed at it."""
     deliveries: list[tuple[dict[str, str], bytes]] = []
     fake = FakeGitHub(
         token=TOKEN,
@@ -80,6 +83,8 @@ def github_harness(
     with fake:
         fake.add_repo(PRIVATE_REPO, private=True)
         fake.add_repo(PUBLIC_REPO, private=False)
+        for repo in (PRIVATE_REPO, PUBLIC_REPO):
+            fake.grant(repo, MAINTAINER, "write")
         adapter = GitHubAdapter.connect(
             fake.base_url, token=TOKEN, timeout=timeout, clock=clock, **adapter_options
         )

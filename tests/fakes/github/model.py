@@ -14,6 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 _ids = itertools.count(1000)
+LEGACY_PERMISSION = {"read": "read", "triage": "read", "write": "write", "maintain": "write",
+                     "admin": "admin"}
+"""GitHub's ``permission`` for a role (``maintain`` reads as ``write``, ``triage`` as ``read``)."""
+BASE_ROLE = {"security-triager": "triage", "release-writer": "write"}
+"""Custom roles the fake knows, with the base role each inherits."""
 GHSA_ALPHABET = "23456789cfghjmpqrvwx"
 
 
@@ -98,6 +103,9 @@ class Repo:
     labels: dict[str, Label] = field(default_factory=dict)
     advisories: dict[str, Advisory] = field(default_factory=dict)
     dispatches: list[dict[str, Any]] = field(default_factory=list)
+    collaborators: dict[str, str] = field(default_factory=dict)
+    """Login → repository role (``read``, ``triage``, ``write``, ``maintain``, ``admin`` or a
+    custom role name, see ``BASE_ROLE``)."""
 
     @property
     def full_name(self) -> str:
@@ -296,6 +304,16 @@ class Renderer:
             "collaborating_teams": None,
             "private_fork": None,
         }
+
+    def collaborator_permission(self, u: User, role: str) -> dict[str, Any]:
+        """``GET .../collaborators/{username}/permission`` (repository-collaborator-permission:
+        ``permission``, ``role_name`` and the user as a collaborator)."""
+        base = BASE_ROLE.get(role, role)
+        rank = ["read", "triage", "write", "maintain", "admin"].index(base)
+        flags = dict(zip(("pull", "triage", "push", "maintain", "admin"),
+                         (rank >= n for n in range(5)), strict=True))
+        collaborator = {**self.user(u), "permissions": flags, "role_name": role}
+        return {"permission": LEGACY_PERMISSION[base], "role_name": role, "user": collaborator}
 
     def rate_limit(self, remaining: int, reset: int) -> dict[str, Any]:
         core = {"limit": 5000, "remaining": remaining, "reset": reset, "used": 5000 - remaining}

@@ -19,6 +19,7 @@ from tests.fakes.github.model import (
     Issue,
     Label,
     Repo,
+    User,
     now_iso,
 )
 
@@ -135,6 +136,21 @@ def installation_token(app: FakeGitHub, req: Request) -> Response:
 
 def get_repo(app: FakeGitHub, req: Request) -> Response:
     return Response(200, app.render.repo(_repo(app, req)))
+
+
+def collaborator_permission(app: FakeGitHub, req: Request) -> Response:
+    """A collaborator's role; on a public repository anyone else reads; on a private one a
+    user without access is not found (GitHub answers 404 for users it does not show)."""
+    repo = _repo(app, req)
+    login = unquote(req.params["username"])
+    role = repo.collaborators.get(login)
+    if role is None and login == app.user.login:
+        role = "admin"
+    if role is None and not repo.private:
+        role = "read"
+    if role is None:
+        raise HttpError(404, "Not Found")
+    return Response(200, app.render.collaborator_permission(User(login), role))
 
 
 def rate_limit(app: FakeGitHub, req: Request) -> Response:

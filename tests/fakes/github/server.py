@@ -40,6 +40,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", "/rate_limit", r.rate_limit),
         ("GET", "/search/issues", r.search_issues),
         ("GET", _REPO, r.get_repo),
+        ("GET", f"{_REPO}/collaborators/(?P<username>[^/]+)/permission",
+         r.collaborator_permission),
         ("POST", f"{_REPO}/dispatches", r.dispatch),
         ("GET", f"{_REPO}/issues", r.list_issues),
         ("POST", f"{_REPO}/issues", r.create_issue),
@@ -162,6 +164,15 @@ class FakeGitHub:
             repo = Repo(User(owner, type="Organization"), name, private)
             self.repos[full_name] = repo
             return repo
+
+    def grant(self, full_name: str, login: str, role: str | None) -> None:
+        """Give ``login`` a role on the repository (None: take it away)."""
+        with self.lock:
+            collaborators = self.repos[full_name].collaborators
+            if role is None:
+                collaborators.pop(login, None)
+            else:
+                collaborators[login] = role
 
     def set_private(self, full_name: str, private: bool) -> None:
         """Flip a repository's visibility and send ``repository.publicized/privatized``."""

@@ -23,6 +23,7 @@ from tests.fakes.gitlab.state import (
     issue_json,
     label_json,
     link_json,
+    member_json,
     note_json,
     project_json,
     related_issue_json,
@@ -110,6 +111,21 @@ class State:
 
     def get_user(self, call: Call) -> Reply:
         return Reply(200, user_json(call.user, call.base, full=True))
+
+    def list_users(self, call: Call) -> Reply:
+        """``GET /users?username=`` (doc/api/users.md): exact, case-insensitive match."""
+        wanted = (call.q("username") or "").lower()
+        found = [u for u in self.users.values() if wanted and u.username.lower() == wanted]
+        return Reply(200, [user_json(u, call.base) for u in found], paginate=True)
+
+    def get_member_all(self, call: Call) -> Reply:
+        """``GET /projects/:id/members/all/:user_id`` (doc/api/members.md): every user is a
+        member of every project with its one role; an unknown id is not found."""
+        self.project(call.params["id"])
+        for user in self.users.values():
+            if str(user.id) == call.params["uid"]:
+                return Reply(200, member_json(user, call.base))
+        raise ApiError(404, "404 Not found")
 
     def get_project(self, call: Call) -> Reply:
         return Reply(200, project_json(self.project(call.params["id"]), call.base))
@@ -356,6 +372,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Operation, str | None]] = [
     (m, re.compile(f"^{rx}$"), op, tpl)
     for m, rx, op, tpl in (
         ("GET", r"/api/v4/user", State.get_user, None),
+        ("GET", r"/api/v4/users", State.list_users, None),
+        ("GET", _P + r"/members/all/(?P<uid>\d+)", State.get_member_all, None),
         ("GET", r"/api/v4/issues/(?P<gid>\d+)", State.get_global_issue, None),
         ("GET", _P, State.get_project, None),
         ("GET", _P + "/issues", State.list_issues, "/api/v4/projects/{id}/issues"),

@@ -4,7 +4,7 @@ Issue and issue-link JSON follow GitLab's own OpenAPI description (the operation
 ``contracts/gitlab-rest-subset.yaml``); notes, labels, projects and users are not in that file
 (``lib/api/api.rb`` mounts them outside the documented block), so their JSON follows GitLab's
 REST reference pages instead: ``doc/api/notes.md``, ``doc/api/labels.md``,
-``doc/api/projects.md`` and ``doc/api/users.md``.
+``doc/api/projects.md``, ``doc/api/users.md`` and ``doc/api/members.md``.
 """
 
 from __future__ import annotations
@@ -104,6 +104,17 @@ def user_json(user: User, base: str, *, full: bool = False) -> dict[str, Any]:
     if full:
         data.update({"bot": user.username.endswith("bot"), "is_admin": user.admin})
     return data
+
+
+def member_json(user: User, base: str) -> dict[str, Any]:
+    """A project member (doc/api/members.md): the user plus its access level."""
+    return {
+        **user_json(user, base),
+        "access_level": ROLES[user.role],
+        "created_at": "2024-01-01T00:00:00.000Z",
+        "expires_at": None,
+        "membership_state": "active",
+    }
 
 
 def project_json(project: Project, base: str) -> dict[str, Any]:
