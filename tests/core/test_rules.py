@@ -204,6 +204,13 @@ def test_O16_note_sends_a_note_with_the_text() -> None:
     assert sent(d) == ["NOTE"] and d.intents[0].text == "patch ETA next Tuesday"
 
 
+def test_O18_reply_sends_a_note_to_the_finder_with_the_text() -> None:
+    d = decide(cmd("/vultron reply Thanks, the fix ships Tuesday."), view(RM.VALID), RULES, NOW)
+    assert sent(d) == ["REPLY"] and d.intents[0].text == "Thanks, the fix ships Tuesday."
+    d = decide(cmd("/vultron reply"), view(), RULES, NOW)
+    assert sent(d) == [] and "needs text" in comments(d)[0]
+
+
 def test_O17_status_and_help_send_nothing_and_comment() -> None:
     d = decide(cmd("/vultron status"), view(RM.VALID, cs="Vfd.pxa"), RULES, NOW)
     assert sent(d) == [] and "VALID" in comments(d)[0] and "Vfd.pxa" in comments(d)[0]

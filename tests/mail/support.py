@@ -245,7 +245,7 @@ class MailEnv(BridgeEnv):
 
 @contextmanager
 def mail_env(tmp: Path, *, team: Keyring | None = None, protocol: str = "smtp",
-             extra: str = "") -> Iterator[MailEnv]:
+             extra: str = "", webhooks: bool = True) -> Iterator[MailEnv]:
     with ExitStack() as stack:
         gh = stack.enter_context(github_harness(timeout=3))
         sink, relay_port = stack.enter_context(smtp_sink())
@@ -259,7 +259,8 @@ def mail_env(tmp: Path, *, team: Keyring | None = None, protocol: str = "smtp",
             protocol=protocol, team=TEAM, relay=relay_port, gpg=gpg, extra=extra), env={})
         rt = Runtime.from_config(config, adapter_factory=lambda name, _: gh.adapter)
         stack.enter_context(running_app(create_app(rt), port))
-        gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
+        if webhooks:
+            gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
         listener = MailListener(rt, "127.0.0.1", listen).start()
         stack.callback(listener.stop)
         try:

@@ -145,3 +145,31 @@ def links_ref(env: MailEnv) -> object:
     from bridge.service.guard import to_ref
 
     return to_ref(env.rt, link.ref)
+
+
+def signed_mail(alice: Keyring, text: str, message_id: str, *, tamper: bool = False) -> bytes:
+    from bridge.core.mail.parse import canonical
+
+    part = canonical(text_part(text).as_bytes())
+    signature = alice.gpg.sign(part, keyid=alice.fingerprint, detach=True)
+    assert signature.data, signature.status
+    if tamper:
+        part = part.replace(b"CANARY", b"CANARX")
+    head = (f"From: {alice.address}\r\nTo: {TEAM}\r\nSubject: Signed\r\nMessage-ID: "
+            f"<{message_id}>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; "
+            'micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="sig"\r\n\r\n')
+    return (head.encode() + b"--sig\r\n" + part + b"\r\n--sig\r\nContent-Type: application/"
+            b"pgp-signature\r\n\r\n" + bytes(signature.data) + b"\r\n--sig--\r\n")
+
+
+def test_pgp_mime_signatures_are_verified_on_the_bytes_as_sent(
+        env: MailEnv, keys: tuple[Keyring, Keyring]) -> None:
+    team, alice = keys
+    team.trust(alice)  # the team imported Alice's key earlier
+    assert env.smtp(signed_mail(alice, "CANARY signed report", "s1@finder.example"))[0] == 250
+    assert env.smtp(signed_mail(alice, "CANARY forged", "s2@finder.example", tamper=True))[0] \
+        == 250
+    assert env.settle() == [("done", None), ("done", None)]
+    good, bad = sorted(env.issues(), key=lambda i: i.number)
+    assert "good signature" in good.body and alice.fingerprint in good.body
+    assert "NOT verified" in bad.body and "good signature" not in bad.body

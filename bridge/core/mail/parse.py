@@ -235,12 +235,12 @@ def _ctype(part: Message) -> str:
 def _part(part: Message, level: int, raw: bytes | None, body: Body) -> list[Message]:
     """Read one part; the children to read next."""
     ctype = part.get_content_type()
+    if ctype == "message/delivery-status":  # its payload is a list of field blocks
+        body.report = _delivery_status(part, body.report)
+        return []
     if part.is_multipart():
         children = [c for c in part.get_payload() if isinstance(c, Message)]
         return _multipart(part, ctype, children, raw, body)
-    if ctype == "message/delivery-status":
-        body.report = _delivery_status(part, body.report)
-        return []
     if ctype == "text/rfc822-headers":
         payload = part.get_payload(decode=True) or b""
         original = BytesHeaderParser(policy=compat32).parsebytes(bytes(payload) + b"\r\n\r\n")
