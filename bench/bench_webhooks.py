@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 from adapters.github.signature import sign
-from bench.load import compare
+from bench.load import compare, distinct_json
 from bench.procs import rss_mb, server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,13 +49,12 @@ delivery: {{allow_loopback: true, timeout_seconds: 5}}
 
 
 def _webhook_factory(body: bytes):  # type: ignore[no-untyped-def]
-    signature = sign(SECRET, body)
-
     def make(n: int) -> tuple[str, dict[str, str], bytes]:
+        distinct = distinct_json(body, n)  # the same bytes again would be a duplicate
         return "/webhooks/github", {
             "Content-Type": "application/json", "X-GitHub-Event": "issues",
-            "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": signature,
-        }, body
+            "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": sign(SECRET, distinct),
+        }, distinct
 
     return make
 

@@ -18,6 +18,14 @@ RequestFactory = Callable[[int], tuple[str, dict[str, str], bytes]]
 """Given a sequence number, returns (path, headers, body)."""
 
 
+def distinct_json(body: bytes, n: int) -> bytes:
+    """``body`` (a non-empty JSON object) with ``"bench_seq": n`` added: a distinct webhook per
+    request. The bridge deduplicates webhooks on their raw bytes too (a replay under a fresh
+    delivery id is a duplicate), so one body re-sent would measure only the duplicate path."""
+    end = body.rindex(b"}")
+    return body[:end] + b',"bench_seq":%d' % n + body[end:]
+
+
 @dataclass
 class LoadResult:
     requests: int

@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from adapters.github.signature import sign
+from bench.load import distinct_json
 from bench.procs import free_port, server
 from bridge.core.refs import TrackerRef
 from bridge.store import db, inbound, links, state
@@ -128,16 +129,11 @@ def _seed(url: str, fake: FakeGitHub, reports: int, finder: str, us: str) -> lis
     return numbers
 
 
-def _bodies(fake: FakeGitHub, numbers: list[int]) -> list[tuple[str, bytes]]:
-    """Every (signature, body) the run sends, rendered and signed before the clock starts so
-    that the generator does no work per request but a header (each request still gets its
-    own delivery id: a distinct webhook to the bridge)."""
-    out = []
-    for number in numbers:
-        for name in LABELS:
-            body = _webhook(fake, number, name)
-            out.append((sign(SECRET, body), body))
-    return out
+def _bodies(fake: FakeGitHub, numbers: list[int]) -> list[bytes]:
+    """Every body the run sends, rendered before the clock starts. Each request adds its
+    sequence number (``bench.load.distinct_json``) and signs that, with its own delivery id:
+    a distinct webhook to the bridge (the same bytes again would be a replay, a duplicate)."""
+    return [_webhook(fake, number, name) for number in numbers for name in LABELS]
 
 
 def _webhook(fake: FakeGitHub, number: int, name: str) -> bytes:
@@ -151,7 +147,7 @@ def _webhook(fake: FakeGitHub, number: int, name: str) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-async def _drive(url: str, bodies: list[tuple[str, bytes]], rate: float, seconds: float,
+async def _drive(url: str, bodies: list[bytes], rate: float, seconds: float,
                  result: SoakResult, seed: int, warmup: float = 0.0) -> None:
     rnd = random.Random(seed)
     total = int(rate * seconds)
@@ -187,10 +183,10 @@ async def _drive(url: str, bodies: list[tuple[str, bytes]], rate: float, seconds
             if delay > 0:
                 await asyncio.sleep(delay)
             result.lag_ms = max(result.lag_ms, (time.perf_counter() - due) * 1000)
-            signature, body = rnd.choice(bodies)
+            body = distinct_json(rnd.choice(bodies), n)
             headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues",
                        "X-GitHub-Delivery": str(uuid.uuid4()),
-                       "X-Hub-Signature-256": signature}
+                       "X-Hub-Signature-256": sign(SECRET, body)}
             tasks.append(asyncio.ensure_future(one(headers, body, n >= warm)))
             result.sent += n >= warm
         await asyncio.gather(*tasks)

@@ -2,8 +2,11 @@
 
 The route only reads the (capped) body, calls the adapter's pure parser and maps errors to
 status codes. What is stored is the normalised result (the events), so the worker never needs
-the webhook secret again. Unhandled kinds get 202 "ignored": GitLab disables hooks that keep
-getting 4xx; only a bad signature or token is a 401.
+the webhook secret again. Deduplication is on the delivery id (``X-GitHub-Delivery``,
+``Idempotency-Key``, …) **and** on the sha256 of the raw body, per tracker: the signature or
+token covers only the body, so the same bytes under a fresh delivery id are a replay, answered
+202 ``duplicate`` with nothing written. Unhandled kinds get 202 "ignored": GitLab disables
+hooks that keep getting 4xx; only a bad signature or token is a 401.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from bridge.config.schema import TrackerConfig
 from bridge.core.errors import NotFound, TransientError
 from bridge.core.events import EventKind, WebhookResult
 from bridge.core.refs import TrackerKind
+from bridge.core.storable import check_storable
 from bridge.service import metrics
 from bridge.service.http import read_body, require_json_media_type
 from bridge.service.runtime import Runtime
@@ -45,13 +49,14 @@ def verify_and_parse(
     return parse_gitlab(headers, body, tokens=secrets, signing_keys=keys, now=now, tracker=name)
 
 
-def _store(rt: Runtime, source: str, key: str, envelope: bytes,
-           headers: dict[str, str]) -> inbound.AcceptResult:
+def _store(rt: Runtime, source: str, key: str, envelope: bytes, headers: dict[str, str],
+           raw_sha256: str) -> inbound.AcceptResult:
     """One durable insert; the audit entry for the input is written when it is processed
     (same transaction as its result), keeping the accept path to a single row."""
     try:
         with db.transaction(rt.sessions) as session:
-            return inbound.accept(session, source, key, envelope, headers, rt.clock())
+            return inbound.accept(session, source, key, envelope, headers, rt.clock(),
+                                  raw_sha256=raw_sha256)
     except SQLAlchemyError as exc:
         raise TransientError("the store is unavailable") from exc
 
@@ -70,9 +75,12 @@ async def receive_webhook(tracker: str, request: Request) -> JSONResponse:
         reason = result.ignored or "nothing to do"
         metrics.WEBHOOKS.labels(tracker=tracker, outcome="ignored").inc()
         return JSONResponse({"status": "ignored", "reason": reason}, status_code=202)
-    key = result.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+    check_storable(result.model_dump(), "the webhook")
+    raw_sha256 = hashlib.sha256(body).hexdigest()
+    key = result.delivery_id or "sha256:" + raw_sha256
     envelope = result.model_dump_json().encode()
-    accepted = await run_in_threadpool(_store, rt, f"webhook:{tracker}", key, envelope, headers)
+    accepted = await run_in_threadpool(_store, rt, f"webhook:{tracker}", key, envelope, headers,
+                                       raw_sha256)
     if not accepted.duplicate:
         rt.wake_process.set()
     outcome = "duplicate" if accepted.duplicate else "accepted"

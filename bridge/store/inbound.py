@@ -4,7 +4,10 @@
 a no-op that reports the original row. When the same key arrives with *different* bytes the
 stored row is kept unchanged and ``same_body=False`` is reported; the caller decides whether
 that is an error (e.g. an Idempotency-Key reused for another body → 422) or a benign
-retransmission with reformatted JSON.
+retransmission with reformatted JSON. Given ``raw_sha256`` (tracker webhooks, whose signature
+covers only the body), it is idempotent on ``(source, raw_sha256)`` too: the same bytes under
+a fresh delivery id are a duplicate of the first row (a replay), reported ``same_body=True``.
+Both are unique indexes, so this stays one ``INSERT … ON CONFLICT DO NOTHING``.
 
 A processing worker claims pending rows with a lease (``claim_inbound``), processes them,
 and records the result with ``finish_inbound`` or ``retry_inbound``; both refuse to write
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from bridge.core.errors import InputError
@@ -27,6 +31,7 @@ from bridge.store.db import core_table, insert_for
 from bridge.store.models import Inbound
 
 STATUSES = ("pending", "done", "failed", "ignored")
+_HEX = frozenset("0123456789abcdef")
 FINAL_STATUSES = ("done", "failed", "ignored")
 
 #: Header names never stored, whatever the caller passes (credentials, not evidence).
@@ -39,7 +44,8 @@ SECRET_HEADERS = frozenset(
 class AcceptResult:
     id: int
     duplicate: bool
-    """True when ``(source, key)`` was already stored; nothing was written."""
+    """True when ``(source, key)`` — or ``(source, raw_sha256)`` — was already stored; nothing
+    was written."""
     same_body: bool
     """False when a duplicate key came with different bytes (the stored row is unchanged)."""
 
@@ -75,16 +81,24 @@ _ACCEPT: dict[str, Any] = {}
 
 def _accept_statement(session: Session) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once per dialect: the hot path
-    (every webhook and inbox post) then only binds values."""
+    (every webhook and inbox post) then only binds values. No conflict target: a conflict on
+    either unique index, ``(source, key)`` or ``(source, raw_sha256)``, is a duplicate."""
     dialect = session.get_bind().dialect.name
     if dialect not in _ACCEPT:
         table = Inbound.__table__  # Core, not the ORM's bulk-insert path
         _ACCEPT[dialect] = (
-            insert_for(session, table)
-            .on_conflict_do_nothing(index_elements=["source", "key"])
-            .returning(table.c.id)
+            insert_for(session, table).on_conflict_do_nothing().returning(table.c.id)
         )
     return _ACCEPT[dialect]
+
+
+_FIRST = (Inbound.id, Inbound.key, Inbound.body_sha256)
+_BY_KEY = select(*_FIRST).where(Inbound.source == bindparam("source"),
+                                Inbound.key == bindparam("key"))
+_BY_KEY_OR_RAW = select(*_FIRST).where(
+    Inbound.source == bindparam("source"),
+    or_(Inbound.key == bindparam("key"), Inbound.raw_sha256 == bindparam("raw")),
+)
 
 
 def accept(
@@ -94,8 +108,12 @@ def accept(
     body: bytes,
     headers: Mapping[str, str],
     now: float,
+    *,
+    raw_sha256: str | None = None,
 ) -> AcceptResult:
-    """Store an accepted input once per ``(source, key)``; safe under concurrency.
+    """Store an accepted input once per ``(source, key)`` and, when ``raw_sha256`` (the hex
+    sha256 of the raw request body) is given, once per ``(source, raw_sha256)``; safe under
+    concurrency.
 
     Runs ``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction: the caller commits
     before answering 2xx. Credential headers are dropped (see ``safe_headers``).
@@ -104,20 +122,26 @@ def accept(
     check_text("dedup key", key)
     if not isinstance(body, bytes):
         raise InputError("the body must be bytes")
+    if raw_sha256 is not None and (len(raw_sha256) != 64 or not set(raw_sha256) <= _HEX):
+        raise InputError("raw_sha256 must be 64 lower-case hex digits")
     digest = hashlib.sha256(body).hexdigest()
     stmt = _accept_statement(session)
     values = {
-        "source": source, "key": key, "body_sha256": digest, "body": body,
-        "headers": safe_headers(headers), "received_at": now, "status": "pending",
-        "attempts": 0, "next_attempt_at": now,
+        "source": source, "key": key, "body_sha256": digest, "raw_sha256": raw_sha256,
+        "body": body, "headers": safe_headers(headers), "received_at": now,
+        "status": "pending", "attempts": 0, "next_attempt_at": now,
     }
     new_id = session.execute(stmt, values).scalar_one_or_none()
     if new_id is not None:
         return AcceptResult(id=int(new_id), duplicate=False, same_body=True)
-    row = session.execute(
-        select(Inbound.id, Inbound.body_sha256).where(Inbound.source == source, Inbound.key == key)
-    ).one()
-    return AcceptResult(id=int(row.id), duplicate=True, same_body=row.body_sha256 == digest)
+    found = _BY_KEY if raw_sha256 is None else _BY_KEY_OR_RAW
+    rows = session.execute(found, {"source": source, "key": key, "raw": raw_sha256}).all()
+    row = next((r for r in rows if r.key == key), None)
+    if row is not None:
+        return AcceptResult(id=int(row.id), duplicate=True, same_body=row.body_sha256 == digest)
+    if not rows:  # the conflicting row is gone (deleted meanwhile): let the caller retry
+        raise NoResultFound("the conflicting inbound row was not found")
+    return AcceptResult(id=int(rows[0].id), duplicate=True, same_body=True)
 
 
 def _item(row: Inbound) -> InboundItem:

@@ -54,6 +54,7 @@ class Inbound(Base):
         UniqueConstraint("source", "key"),
         CheckConstraint("status IN ('pending', 'done', 'failed', 'ignored')", name="status"),
         Index(None, "status", "next_attempt_at"),
+        Index(None, "source", "raw_sha256", unique=True),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
@@ -62,6 +63,9 @@ class Inbound(Base):
     key: Mapped[str] = mapped_column(String(MAX_KEY))
     """The dedup key: delivery id, Idempotency-Key or activity id."""
     body_sha256: Mapped[str] = mapped_column(String(64))
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    """sha256 of the raw request body, a second dedup key per source: set for tracker
+    webhooks (their signature covers only the body), NULL for other inputs."""
     body: Mapped[bytes] = mapped_column(LargeBinary)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[float] = mapped_column(Double)

@@ -139,7 +139,9 @@ def test_gitlab_token_matrix(env: AppEnv) -> None:
                 assert GL_TOKEN not in answer.text and GL_TOKEN.upper() not in answer.text
                 statuses[name] += 1
     assert env.counts() == before and net.attempts == []
-    rotation = [env.gitlab(body, token=t, msg_id=f"rot-{i}").status
+    # two deliveries (distinct bodies: the same bytes again would be a replay, a duplicate)
+    rotation = [env.gitlab(json.dumps(gitlab_payload(), indent=i).encode(), token=t,
+                           msg_id=f"rot-{i}").status
                 for i, t in enumerate((GL_TOKEN, GL_OLD_TOKEN))]
     assert rotation == [202, 202]
     assert env.counts().inbound == before.inbound + 2

@@ -38,7 +38,7 @@ def test_migrations_run_from_empty_to_head_and_match_the_models(kind: str, tmp_p
             assert current_revision(engine) is None
             assert inspect(engine).get_table_names() == []
             migrate(url)
-            assert current_revision(engine) == "0001"
+            assert current_revision(engine) == "0002"
             assert set(inspect(engine).get_table_names()) == TABLES
             with engine.connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -46,7 +46,7 @@ def test_migrations_run_from_empty_to_head_and_match_the_models(kind: str, tmp_p
                 head = conn.execute(text("SELECT id, seq, hash FROM audit_head")).all()
                 assert [tuple(r) for r in head] == [(1, 0, "0" * 64)]
             migrate(engine)  # a second run is a no-op
-            assert current_revision(engine) == "0001"
+            assert current_revision(engine) == "0002"
         finally:
             engine.dispose()
 
@@ -69,7 +69,7 @@ def test_concurrent_migrations_on_postgres_queue_on_the_lock(tmp_path: Path) -> 
             t.join()
         assert errors == []
         engine = make_engine(url)
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == "0002"
         engine.dispose()
 
 
