@@ -107,6 +107,7 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
                     outcome.sent.append(intent.message)
             if decision.view is not None:
                 save_view(session, decision.view, rt.actor_id, now)
+            decision = after_decision(session, rt, subject, decision, event.ref, now)
             if decision.alert:
                 metrics.ALERTS.labels(kind="embargo_breach").inc()
                 outcome.alerts.append(decision.alert)

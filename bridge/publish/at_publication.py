@@ -1,0 +1,86 @@
+"""At publication (our CP), the case's records are written where ``publication.write`` says.
+
+Nothing is written while the case is not public (an embargo binds it: a CP then is a breach
+the embargo guard reports, not a publication). Each record is validated first; one that cannot
+be built or does not validate is not written, and the private comment says why. Files are
+written whole (a temporary file renamed over the old one), so a reader never sees half a
+record; writing again writes the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bridge.core.effects import Comment, TrackerEffect
+from bridge.core.errors import InputError
+from bridge.core.refs import TrackerRef
+from bridge.core.rules import Decision
+from bridge.publish import export
+from bridge.service.runtime import Runtime
+from bridge.store import audit
+from bridge.store.fields import load_fields, save_fields
+
+HEADER = "**vultron-bridge**"
+
+
+def write_file(path: Path, record: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(record, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+def write_records(session: Session, rt: Runtime, subject: str, formats: tuple[str, ...],
+                  now: datetime) -> tuple[list[str], list[str]]:
+    """Write the subject's records; (written paths, problems). Only for a public case."""
+    cfg = rt.config.publication
+    src = export.source(session, subject, cfg, now)
+    if not src.meta.public or not cfg.write.directory:
+        return [], []
+    written, problems = [], []
+    for fmt in formats:
+        try:
+            record = export.build(fmt, src)
+        except InputError as exc:
+            problems.append(exc.reason)
+            continue
+        target = Path(cfg.write.directory) / export.relative_path(fmt, src)
+        write_file(target, record)
+        written.append(str(target))
+    return written, problems
+
+
+def _comment(ref: TrackerRef, title: str, written: list[str], problems: list[str]) -> Comment:
+    lines = [f"- wrote `{p}`" for p in written] + [f"- not written: {p}" for p in problems]
+    return Comment(ref=ref, body=f"{HEADER}: {title}\n\n" + "\n".join(lines) + "\n",
+                   content=False)
+
+
+def after_decision(session: Session, rt: Runtime, subject: str | None, decision: Decision,
+                   ref: TrackerRef | None, now: float) -> Decision:
+    """The decision, with a private comment on ``ref`` about the records its CP wrote."""
+    if not subject or "CP" not in {i.message for i in decision.intents}:
+        return decision
+    when = rt.now()
+    fields = load_fields(session, subject)
+    written, problems = write_records(session, rt, subject,
+                                      rt.config.publication.write.formats, when)
+    if written and fields.published_at is None:
+        save_fields(session, subject, fields.with_changes(published_at=when), now)
+    if not (written or problems):
+        return decision
+    audit.append(session, "publication.written", subject,
+                 {"written": written, "problems": problems}, now)
+    extra: tuple[TrackerEffect, ...] = ()
+    if ref is not None:
+        extra = (_comment(ref, "publication records", written, problems),)
+    return replace(decision, effects=decision.effects + extra)

@@ -1,0 +1,144 @@
+"""A case from Offer to publication: its fields set on the tracker, publication refused while
+a required field is missing, the three records written (and valid) only once the embargo has
+ended; a canary in the report never reaches anything public before that."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bridge.config.publication import CveConfig, PublicationConfig, PublisherConfig, WriteConfig
+from bridge.core.records.fields import CaseFields
+from bridge.core.refs import TrackerRef
+from bridge.publish.validate import validate_csaf, validate_cve, validate_osv
+from bridge.service import process
+from bridge.store import db, state
+from bridge.store.fields import load_fields
+from tests.core.records.samples import CNA, EDITS
+from tests.service.bridge_env import BridgeEnv, bridge_env
+
+CANARY = "CANARY-5d1e heap overflow in parse()"
+FUTURE = 4102444800.0  # 2100-01-01
+
+
+def drain(env: BridgeEnv) -> None:
+    """Process every stored input, the bridge's own echoes included (no worker threads)."""
+    for _ in range(50):
+        if not process.run_once(env.rt, "t-process", concurrency=1):
+            return
+    raise AssertionError("inputs kept coming")
+
+
+def configure(env: BridgeEnv, records: Path) -> None:
+    env.rt.config = env.rt.config.model_copy(update={"publication": PublicationConfig(
+        publisher=PublisherConfig(name="Acme", namespace="https://acme.example"),
+        cve=CveConfig(org_id=CNA), default_requirements=True,
+        write=WriteConfig(directory=str(records)))})
+
+
+def case_of(env: BridgeEnv, report_id: str) -> str:
+    """The case the validated report became (the report itself where no case is created)."""
+    with env.rt.sessions() as session:
+        record = state.get_case(session, report_id)
+        assert record is not None
+        return str(record.data.get("case_id") or report_id)
+
+
+def fields_of(env: BridgeEnv, subject: str) -> CaseFields:
+    with env.rt.sessions() as session:  # closed at once: an open read would hold SQLite's lock
+        return load_fields(session, subject)
+
+
+def set_embargo(env: BridgeEnv, case_id: str, em: str, end: float | None) -> None:
+    """What an agreed (EA) or ended (ET) embargo leaves in the store."""
+    with db.transaction(env.rt.sessions) as session:
+        record = state.get_case(session, case_id)
+        assert record is not None
+        active = {"id": f"{case_id}/embargoes/1", "end": end} if em == "ACTIVE" else None
+        state.put_case(session, case_id, em_state=em, cs_state=record.cs_state,
+                       embargo_end=end, data={**record.data, "active_embargo": active},
+                       now=env.rt.clock())
+
+
+def comments(env: BridgeEnv, ref: TrackerRef) -> list[str]:
+    issue = env.gh.fake.repos[ref.project].issues[ref.number]  # type: ignore[index]
+    return [c.body for c in issue.comments]
+
+
+def labels(env: BridgeEnv, ref: TrackerRef) -> list[str]:
+    return list(env.gh.fake.repos[ref.project].issues[ref.number].labels)  # type: ignore[index]
+
+
+def public_text(env: BridgeEnv, records: Path) -> str:
+    """Everything anyone outside the case can read: public repositories and the records."""
+    out: list[Any] = []
+    for repo in env.gh.fake.repos.values():
+        if not repo.private:
+            out += [(i.title, i.body, [c.body for c in i.comments]) for i in repo.issues.values()]
+            out += [vars(a) for a in repo.advisories.values() if getattr(a, "state", "") ==
+                    "published"]
+    files = [p.read_text(encoding="utf-8") for p in records.rglob("*")] if records.exists() \
+        else []
+    return json.dumps(out, default=str) + "".join(files)
+
+
+def test_offer_to_publication_writes_three_valid_records(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    with bridge_env(tmp_path, workers=False) as env:
+        configure(env, records)
+        report_id, ref = env.seed_report(content=CANARY)
+        env.human_comment(ref, "/vultron validate")
+        env.human_comment(ref, "/vultron engage")
+        drain(env)
+        case_id = case_of(env, report_id)
+        set_embargo(env, case_id, "ACTIVE", FUTURE)
+        without_cve = [e for e in EDITS if not e[1].startswith("cve ")]
+        env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in without_cve))
+        drain(env)
+        assert fields_of(env, case_id).title == EDITS[0][1][6:]
+
+        env.human_label(ref, "vultron:public")  # no CVE id yet: refused, listing it
+        drain(env)
+        assert any("a CVE id" in body and "nothing was sent" in body
+                   for body in comments(env, ref))
+        assert "vultron:public" not in labels(env, ref)
+        assert not records.exists()
+        assert CANARY not in public_text(env, records)
+
+        env.human_comment(ref, "/vultron set cve CVE-2026-10001")
+        drain(env)
+        set_embargo(env, case_id, "EXITED", None)  # the embargo ends
+        env.human_label(ref, "vultron:public")
+        drain(env)
+
+        written = sorted(p.relative_to(records).as_posix() for p in records.rglob("*.json"))
+        assert written == ["csaf/cve-2026-10001.json", "cve/CVE-2026-10001.json",
+                           f"osv/x_vultron-{case_id.rsplit('/', 1)[1]}.json"]
+        validate_cve(json.loads((records / written[1]).read_text()))
+        csaf = json.loads((records / written[0]).read_text())
+        validate_csaf(csaf)
+        assert csaf["document"]["distribution"]["tlp"]["label"] == "WHITE"
+        validate_osv(json.loads((records / written[2]).read_text()))
+        assert any("publication records" in body and "wrote" in body
+                   for body in comments(env, ref))
+        assert fields_of(env, case_id).published_at is not None
+
+
+def test_publication_during_the_embargo_writes_nothing(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    with bridge_env(tmp_path, workers=False) as env:
+        configure(env, records)
+        report_id, ref = env.seed_report(content=CANARY)
+        env.human_comment(ref, "/vultron validate\n/vultron engage")
+        drain(env)
+        case_id = case_of(env, report_id)
+        set_embargo(env, case_id, "ACTIVE", FUTURE)
+        env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in EDITS) +
+                          f"\n/vultron set description {CANARY}")
+        drain(env)
+        env.human_label(ref, "vultron:public")  # a breach, not a publication
+        drain(env)
+        assert "vultron:embargo-breach" in labels(env, ref)
+        assert not records.exists()
+        assert CANARY not in public_text(env, records)
