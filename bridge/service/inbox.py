@@ -1,7 +1,9 @@
 """The inbox accept path: check, authenticate, persist, answer 202. Work happens in the worker.
 
-Order: media type (415) → capped body (413) → safe JSON (400) → authentication (401; a
-document without ``actor`` is parsed first, so a non-activity gets its 400) → parse (400) →
+Order: media type (415) → capped body (413) → safe JSON (400; also a string holding NUL or
+an unpaired surrogate, which neither database stores: ``bridge.core.storable``) →
+authentication (401; a document without ``actor`` is parsed first, so a non-activity gets its
+400) → parse (400) →
 store with an audit entry in one transaction (503 when the store fails) → 202.
 
 Authentication, either:
@@ -40,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.config.schema import TrustedPeer
 from bridge.core.errors import AuthenticationError, InputError, NotFound, TransientError
 from bridge.core.jsonload import load_json
+from bridge.core.storable import check_storable
 from bridge.core.urls import first_under
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
@@ -158,6 +161,7 @@ async def receive(name: str, request: Request) -> JSONResponse:
     data = load_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
     if not isinstance(data, dict):
         raise InputError("the activity must be a JSON object")
+    check_storable(data, "the activity")
     actor = ref_id(data.get("actor"))
     if actor is None:  # not an activity at all, most likely: say so rather than "untrusted"
         parse_activity(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bridge.core.errors import InputError
+from bridge.core.storable import storable
 from bridge.store.models import MAX_KEY
 
 MAX_ERROR = 1000
@@ -10,11 +11,14 @@ MAX_ERROR = 1000
 
 
 def check_text(name: str, value: str, limit: int = MAX_KEY) -> str:
-    """``value`` when it is a non-empty string of at most ``limit`` characters."""
+    """``value`` when it is a non-empty string of at most ``limit`` characters that both
+    databases can store (no NUL, no unpaired surrogate)."""
     if not isinstance(value, str) or not value:
         raise InputError(f"{name} must be a non-empty string")
     if len(value) > limit:
         raise InputError(f"{name} is {len(value)} characters long; the limit is {limit}")
+    if not storable(value):
+        raise InputError(f"{name} holds a NUL character or an unpaired surrogate")
     return value
 
 
