@@ -23,10 +23,10 @@ offerer and whom it was offered to — may exchange notes, embargo messages and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from bridge.core.case.claims import OWNER_ACTS, Act, Claim
 from bridge.core.case.model import MANAGER_ROLES, OWNER_ROLES, Case, Known, Report
+from bridge.core.urls import same_origin
 
 
 @dataclass(frozen=True)
@@ -42,27 +42,6 @@ ALLOWED = Verdict(True, rule="allowed")
 
 def _refused(rule: str, reason: str) -> Verdict:
     return Verdict(False, reason, rule)
-
-
-def origin(url: str | None) -> tuple[str, str, int] | None:
-    """``(scheme, host, port)`` with the default port folded, or None when unparsable."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    default = {"http": 80, "https": 443}.get(scheme)
-    if not parts.hostname or default is None:
-        return None
-    return scheme, parts.hostname.lower(), port or default
-
-
-def same_origin(a: str | None, b: str | None) -> bool:
-    found = origin(a)
-    return found is not None and found == origin(b)
 
 
 def owner_of(case: Case, sender: str | None) -> tuple[str | None, str | None]:
