@@ -57,7 +57,10 @@ def load(rt: Runtime, home: str, block: dict[str, Any], origins: Origins) -> Non
         for subject, entry in block["subjects"].items():
             _load_subject(session, subject, entry, now)
             origins.subjects.setdefault(subject, home)
-        rows = sorted(block["outbox"].items(), key=lambda kv: float(kv[1].get("created") or 0))
+        # in the order they were queued: by time, then by their place in their inbox's queue
+        # (messages of one transaction share a time: RV and the case it creates)
+        rows = sorted(block["outbox"].items(), key=lambda kv: (
+            float(kv[1].get("created") or 0), int(kv[1].get("seq") or 0)))
         for key, row in rows:
             if _load_message(session, row, now):
                 origins.outbox.setdefault(key, home)
@@ -203,7 +206,7 @@ def _dump_message(row: Outbox) -> dict[str, Any]:
         "activity": {"id": row.activity_id} if done else row.activity, "status": row.status,
         "attempts": row.attempts, "next": row.next_attempt_at, "error": row.last_error,
         "http": row.last_status, "created": row.created_at, "done": row.delivered_at,
-        "at": row.delivered_at or row.next_attempt_at,
+        "at": row.delivered_at or row.next_attempt_at, "seq": row.seq,
     }
 
 

@@ -16,3 +16,6 @@ class DeliveryOutcome:
     """A short reason safe to store and show (never the body we sent)."""
     retry_after: float | None = None
     """Seconds the peer asked us to wait (``Retry-After``)."""
+    inbox: str | None = None
+    """Where the attempt went when the sender resolved another inbox than the row's (from the
+    recipient's actor document); recorded on the row and in the audit entry."""

@@ -88,25 +88,28 @@ def record(
     """Record one attempt's ``outcome`` for a claimed ``item``; False when the lease was lost."""
     verdict = outcome.verdict
     error = outcome.error or (None if outcome.status is None else f"HTTP {outcome.status}")
+    inbox = outcome.inbox or item.inbox_url
     if verdict is Verdict.RETRY and policy.exhausted(item.attempts):
         verdict = Verdict.DEAD
         error = f"gave up after {item.attempts} attempts: {error or 'no answer'}"
     with transaction(factory) as session:
         if verdict is Verdict.DELIVERED:
-            ok = outbox.mark_delivered(session, item, now=now, status=outcome.status)
+            ok = outbox.mark_delivered(session, item, now=now, status=outcome.status,
+                                       inbox_url=inbox)
         elif verdict is Verdict.RETRY:
             wait = policy.next_wait(item.attempts, rnd, outcome.retry_after)
             ok = outbox.mark_retry(session, item, next_attempt_at=now + wait,
-                                   status=outcome.status, error=error)
+                                   status=outcome.status, error=error, inbox_url=inbox)
         else:
-            ok = outbox.mark_dead(session, item, now=now, status=outcome.status, error=error)
+            ok = outbox.mark_dead(session, item, now=now, status=outcome.status, error=error,
+                                  inbox_url=inbox)
         if not ok:
             log.warning("outbox %d: lease lost before recording (%s); another worker owns it",
                         item.id, verdict.value)
             return False
         if verdict is not Verdict.RETRY:
             audit.append(session, f"delivery.{verdict.value}", item.activity_id, {
-                "outbox_id": item.id, "recipient": item.recipient, "inbox": item.inbox_url,
+                "outbox_id": item.id, "recipient": item.recipient, "inbox": inbox,
                 "attempts": item.attempts, "status": outcome.status, "error": error,
             }, now)
     if verdict is Verdict.DEAD:

@@ -1,36 +1,51 @@
 """Wiring outbound delivery: our actor's key, the SSRF-guarded client, the signing sender,
-and the adapter from outbox rows to what the sender posts."""
+and the adapter from outbox rows to what the sender posts.
+
+Before each send: a message carrying report content goes only to an admitted participant of
+its case (or report) as the store knows them now — anyone else's copy is dead-lettered with the
+reason (``bridge.core.rules.audience.content_refusal``) — and the inbox is the one the
+recipient's actor document names (``bridge.service.inboxes``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from bridge.core.retry import Verdict
+from bridge.core.rules.audience import content_refusal, subjects_of
 from bridge.delivery import worker
+from bridge.delivery.keyfetch import KeyFetcher
 from bridge.delivery.outcome import DeliveryOutcome
 from bridge.delivery.sender import MemoryPeerSchemes, Sender
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
-from bridge.httpsig.keys import PrivateKey, load_or_generate, load_private_pem
+from bridge.httpsig.keys import PrivateKey, load_key_file, load_or_generate, load_private_pem
 from bridge.httpsig.signer import Signer
 from bridge.mail.outgoing import is_mail_recipient, send_to_reporter
+from bridge.service.inboxes import Inboxes
 from bridge.service.runtime import Runtime
-from bridge.store import db
+from bridge.service.subjects import members
+from bridge.store import db, state
 from bridge.store.outbox import OutboxItem
 
 
 def actor_key(rt: Runtime) -> PrivateKey:
-    """The actor's signing key: ``actor.key_pem``, ``actor.key_file``, or one generated next
-    to the SQLite database (``<db>.actor-key.pem``, mode 0600) on first start."""
+    """The actor's signing key: ``actor.key_pem``, ``actor.key_file`` (which must exist:
+    ``vultron-bridge keygen`` makes one; never a silent new identity), or — neither
+    configured — one generated next to the SQLite database (``<db>.actor-key.pem``, mode
+    0600) on first start."""
     actor = rt.config.actor
     if actor.key_pem is not None:
         return load_private_pem(actor.key_pem.get_secret_value())
     if actor.key_file:
-        path = Path(actor.key_file)
-    else:
-        sqlite = db.sqlite_path(rt.config.database_url)
-        base = sqlite if sqlite is not None else Path("vultron-bridge")
-        path = base.with_name(base.name + ".actor-key.pem")
+        return load_key_file(Path(actor.key_file))
+    sqlite = db.sqlite_path(rt.config.database_url)
+    base = sqlite if sqlite is not None else Path("vultron-bridge")
+    path = base.with_name(base.name + ".actor-key.pem")
     try:
         return load_or_generate(path)
     except FileExistsError:  # another process generated it just now
@@ -43,17 +58,40 @@ def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
         networks=rt.config.delivery.allow_networks,
     )
     client = guarded_client(allow, timeout=rt.config.delivery.timeout_seconds)
+    signer = Signer.for_actor(rt.actor_id, key)
     sender = Sender(
-        client, Signer.for_actor(rt.actor_id, key), peer_scheme=MemoryPeerSchemes(),
+        client, signer, peer_scheme=MemoryPeerSchemes(),
         clock=rt.clock, timeout=rt.config.delivery.timeout_seconds,
     )
+    fetcher = KeyFetcher(client, clock=rt.clock, timeout=rt.config.delivery.timeout_seconds,
+                         signer=signer)
+    inboxes = Inboxes(rt, fetcher.fetch_actor)
 
     def send(item: OutboxItem) -> DeliveryOutcome:
+        with rt.readers() as session:
+            refusal = content_refusal(item.activity, item.recipient,
+                                      admitted(session, item.activity))
+        if refusal is not None:
+            return DeliveryOutcome(Verdict.DEAD, error=refusal)
         if is_mail_recipient(item.recipient):  # a reporter who wrote by email: SMTP
             return send_to_reporter(rt, item)
-        return sender.send(item)
+        inbox = inboxes.resolve(item.recipient)
+        if inbox == item.inbox_url:
+            return sender.send(item)
+        return dataclasses.replace(sender.send(dataclasses.replace(item, inbox_url=inbox)),
+                                   inbox=inbox)
 
     return send
+
+
+def admitted(session: Session, activity: dict[str, object]) -> frozenset[str] | None:
+    """The admitted participants, now, of the first case or report ``activity`` is about that
+    the store knows (None when it knows none of them)."""
+    for subject in subjects_of(activity):
+        record = state.get_case(session, subject)
+        if record is not None:
+            return frozenset(members(session, subject, dict(record.data)))
+    return None
 
 
 def run_delivery(rt: Runtime, worker_id: str, stop: threading.Event,
@@ -61,6 +99,7 @@ def run_delivery(rt: Runtime, worker_id: str, stop: threading.Event,
     """Deliver outbox rows until ``stop`` is set."""
     def sleep(seconds: float) -> None:
         # idle: wake early when the processing loop queued something (or on stop)
+        rt.loops.beat("deliver")
         rt.wake_deliver.wait(seconds)
         rt.wake_deliver.clear()
 

@@ -18,17 +18,10 @@ from bridge.publish.at_publication import after_decision
 from bridge.service import metrics, tracker_authority
 from bridge.service.effects import apply_effects, echo_kind
 from bridge.service.guard import Breach, alert_breaches, project_breaches
-from bridge.service.render import render
+from bridge.service.intents import apply_decision
 from bridge.service.runtime import Runtime
-from bridge.service.subjects import (
-    load_view,
-    recipients,
-    render_context,
-    save_view,
-    set_issue_state,
-    subjects_for_ref,
-)
-from bridge.store import audit, db, links, outbox, writes
+from bridge.service.subjects import load_view, set_issue_state, subjects_for_ref
+from bridge.store import audit, db, links, writes
 from bridge.store.fields import save_fields
 from bridge.store.inbound import InboundItem
 
@@ -96,17 +89,9 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
                 metrics.REFUSED.inc()
             if decision.fields is not None and subject:
                 save_fields(session, subject, decision.fields, now)
-            current = decision.view or view
-            if decision.intents and current is not None:
-                ctx = render_context(session, current, rt.actor_id, seed, rt.now())
-                targets = recipients(session, current.subject, rt.actor_id)
-                for intent in decision.intents:
-                    activity = render(intent, ctx)
-                    outbox.enqueue(session, str(activity["id"]), activity, targets, now)
-                    metrics.MESSAGES.labels(message=intent.message).inc()
-                    outcome.sent.append(intent.message)
-            if decision.view is not None:
-                save_view(session, decision.view, rt.actor_id, now)
+            for message in apply_decision(session, rt, decision, view, seed, now):
+                metrics.MESSAGES.labels(message=message).inc()
+                outcome.sent.append(message)
             decision = after_decision(session, rt, subject, decision, event.ref, now)
             if decision.alert:
                 metrics.ALERTS.labels(kind="embargo_breach").inc()

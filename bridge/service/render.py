@@ -4,6 +4,12 @@ Replies carry what they answer inline: RV/RI/RC (before a case) carry the stored
 EC/EJ the stored embargo Invite. Activity ids are derived from the input being processed, so
 reprocessing the same input after a crash produces the same ids (and the outbox's uniqueness
 makes the second enqueue a no-op).
+
+Every activity carries its addressing (``to``, ``cc``: :func:`bridge.core.rules.audience.
+audience`), and the outbox delivers it to exactly those actors. Embargoes travel by their real
+identity: EP/EV mint the proposal's EmbargoEvent id (the service records it), ET names the
+case's active embargo. Statuses carry our RM state, roles and consent from our participants
+row. ``CREATE_CASE`` is ``Create(<the whole case we created>)``.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bridge.core.case.model import EmbargoRef
 from bridge.core.catalogue import factories as f
 from bridge.core.errors import ConfigurationError
 from bridge.core.rules import Intent
+from bridge.core.rules.audience import audience
+from bridge.core.rules.owner import ordered_roles
 from bridge.core.vocab.activities import Activity, Invite, Offer
-from bridge.core.vocab.base import ASObject
+from bridge.core.vocab.base import ASObject, ref_id
 from bridge.core.vocab.emit import to_wire
-from bridge.core.vocab.enums import EM, PXA, RM
+from bridge.core.vocab.enums import EM, PEC, PXA, RM
 from bridge.core.vocab.objects import (
     CaseStatus,
     EmbargoEvent,
@@ -44,6 +53,20 @@ class RenderContext:
     rm_state: str = "RECEIVED"
     em_state: str = "NONE"
     pxa_state: str = "pxa"
+    members: tuple[str, ...] = ()
+    """Who a case-level message goes to: the admitted participants (before a case exists,
+    the report's parties); we are left out when addressing."""
+    case_actor: str | None = None
+    roles: tuple[str, ...] = ()
+    """Our roles in the subject (our participants row)."""
+    consent: str | None = None
+    """Our embargo consent (our participants row)."""
+    participant: str | None = None
+    """The id of our CaseParticipant object, when the case names one."""
+    active_embargo: EmbargoRef | None = None
+    """The embargo in force, by the id the case names (ET terminates exactly it)."""
+    case_document: VulnerabilityCase | None = None
+    """``CREATE_CASE``: the whole case as we created it."""
 
 
 def stable_id(actor: str, *parts: str) -> str:
@@ -63,11 +86,20 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
     """The activity for ``intent`` as wire JSON; ConfigurationError when what it answers is
     unknown (e.g. RV for a report whose Offer the bridge never saw)."""
     aid = stable_id(ctx.actor, ctx.seed, intent.message)
-    common: dict[str, Any] = {"activity_id": aid, "published": ctx.published, "actor": ctx.actor}
-    case = ctx.case or VulnerabilityCase(id=ctx.subject)
     code = intent.message
+    answered = ctx.invite if code in ("EA", "EC", "ER", "EJ") else ctx.offer
+    addressed = audience(code, us=ctx.actor, members=ctx.members, in_case=ctx.case is not None,
+                         answered=ref_id(answered.actor) if answered else None,
+                         case_actor=ctx.case_actor)
+    common: dict[str, Any] = {"activity_id": aid, "published": ctx.published, "actor": ctx.actor,
+                              "to": list(addressed.to)}
+    case = ctx.case or VulnerabilityCase(id=ctx.subject)
     activity: Activity
-    if code in ("RV", "RI") or (code == "RC" and ctx.case is None):
+    if code == "CREATE_CASE":
+        if ctx.case_document is None:
+            raise ConfigurationError("CREATE_CASE needs the case document")
+        activity = f.create_case(case=ctx.case_document, **common)
+    elif code in ("RV", "RI") or (code == "RC" and ctx.case is None):
         if ctx.offer is None:
             raise ConfigurationError(f"{code} needs the report's Offer, which was never received")
         build = {"RV": f.validate_report, "RI": f.invalidate_report, "RC": f.close_report}[code]
@@ -75,15 +107,18 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
     elif code in ("RA", "RD", "RC"):
         build = {"RA": f.engage_case, "RD": f.defer_case, "RC": f.close_case}[code]
         activity = build(case=case, **common)
-    elif code in ("EP", "EV", "ET"):
+    elif code in ("EP", "EV"):
         embargo = EmbargoEvent(
             id=stable_id(ctx.actor, ctx.seed, "embargo"), context=case.id,
             end_time=intent.end_time, published=ctx.published,
         )
-        if code == "ET":
-            activity = f.terminate_embargo(embargo=embargo, case=case, **common)
-        else:
-            activity = f.propose_embargo(embargo=embargo, case=case, **common)
+        activity = f.propose_embargo(embargo=embargo, case=case, **common)
+    elif code == "ET":
+        active = ctx.active_embargo
+        if active is None:
+            raise ConfigurationError("ET names the case's active embargo, which is not known")
+        embargo = EmbargoEvent(id=active.id, context=case.id, end_time=active.end)
+        activity = f.terminate_embargo(embargo=embargo, case=case, **common)
     elif code in ("EA", "EC", "ER", "EJ"):
         if ctx.invite is None:
             raise ConfigurationError(f"{code} answers an embargo Invite the bridge never received")
@@ -93,8 +128,12 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
         status = ParticipantStatus(
             id=stable_id(ctx.actor, ctx.seed, "status"), context=case.id,
             attributed_to=ctx.actor, rm_state=RM(ctx.rm_state),
+            cvd_role=ordered_roles(ctx.roles),
+            em_consent_state=PEC(ctx.consent) if ctx.consent and ctx.consent in PEC.__members__
+            else None,
         )
-        participant = case.actor_participant_index.get(ctx.actor, ctx.actor)
+        participant = (ctx.participant or case.actor_participant_index.get(ctx.actor)
+                       or ctx.actor)
         build = {"CV": f.vendor_aware, "CF": f.fix_ready, "CD": f.fix_deployed}[code]
         activity = build(status=status, participant=participant, **common)
     elif code in ("CP", "CX", "CA"):
@@ -104,7 +143,7 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
         )
         build = {"CP": f.public_aware, "CX": f.exploit_public, "CA": f.attacks_observed}[code]
         activity = build(status=case_status, case=case, **common)
-    elif code == "NOTE":
+    elif code in ("NOTE", "REPLY"):  # REPLY: a Note to the finder alone
         note = Note(
             id=stable_id(ctx.actor, ctx.seed, "note"), content=intent.text, context=case.id,
             attributed_to=ctx.actor, published=ctx.published,
@@ -112,4 +151,6 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
         activity = f.create_note(obj=note, case=case, **common)
     else:
         raise ConfigurationError(f"no rendering for message {code!r}")
+    if addressed.cc:
+        activity = activity.model_copy(update={"cc": list(addressed.cc)})
     return to_wire(activity)

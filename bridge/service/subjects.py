@@ -10,6 +10,9 @@ Conventions shared by the outbound rules path and inbound mirroring:
 * our RM state is the ``participants`` row (subject, our actor id);
 * an issue's open/closed state is the object ``issue:<ref>`` (type ``TrackerIssue``);
 * an issue linked to a case and to that case's report speaks for the **case**.
+
+Who a message goes to is what it is addressed to (``recipients``); who it is addressed to is
+decided when it is rendered, from the subject's admitted participants (``members``).
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bridge.core.rules import CaseView
+from bridge.core.rules.audience import addressees
+from bridge.core.rules.owner import participant_id
 from bridge.core.states.cs import CaseState
 from bridge.core.states.em import EM, Embargo
 from bridge.core.states.rm import RM
 from bridge.core.vocab.activities import Invite, Offer
 from bridge.core.vocab.objects import VulnerabilityCase
+from bridge.service.inboxes import default_inbox
 from bridge.service.render import RenderContext, load_activity
-from bridge.store import links, peers, state
+from bridge.store import links, state
+from bridge.store.cases import embargo_ref
 from bridge.store.fields import load_fields
 
 UNKNOWN_END = datetime.max.replace(tzinfo=UTC)
@@ -64,12 +71,22 @@ def case_data(session: Session, subject: str) -> dict[str, Any]:
     return dict(record.data) if record else {}
 
 
+def owned(data: dict[str, Any], our_actor: str, roles: list[str] | None) -> bool:
+    """We own the case — or, for a report in no case yet, someone else offered it to us."""
+    if data.get("kind") == "case":
+        return data.get("owner") == our_actor or "case_owner" in (roles or [])
+    finder = data.get("finder")
+    return (data.get("kind") == "report" and not data.get("case_id") and bool(finder)
+            and finder != our_actor and data.get("offered_to") in (None, our_actor))
+
+
 def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseView:
     record = state.get_case(session, subject)
     me = state.get_participant(session, subject, our_actor)
     rm = RM(me.rm_state) if me else RM.RECEIVED
     if record is None:
         return CaseView(subject, rm)
+    active = embargo_ref(record.data.get("active_embargo"))
     em = EM(record.em_state)
     end = _ts(record.embargo_end)
     proposed = _ts(record.data.get("proposed_end"))
@@ -87,7 +104,10 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
         if link.ref != ref and issue_state(session, link.ref) == "open":
             others += 1
     return CaseView(subject, rm, embargo, CaseState.from_string(record.cs_state), others,
-                    fields=load_fields(session, subject))
+                    fields=load_fields(session, subject),
+                    in_case=record.data.get("kind") == "case",
+                    owner=owned(record.data, our_actor, me.roles if me else None),
+                    active_embargo=active.id if active else None)
 
 
 def save_view(session: Session, view: CaseView, our_actor: str, now: float,
@@ -118,9 +138,21 @@ def set_issue_state(session: Session, ref: str, value: str, now: float) -> None:
     state.put_object(session, f"issue:{ref}", "TrackerIssue", data, now)
 
 
+def members(session: Session, subject: str, data: dict[str, Any]) -> tuple[str, ...]:
+    """The subject's admitted participants (its participants rows, its owner and case actor),
+    or before a case exists the report's parties (its rows, finder and addressee)."""
+    found = {p.actor for p in state.participants_for_case(session, subject)}
+    keys = ("owner", "case_actor") if data.get("kind") == "case" else ("finder", "offered_to")
+    found |= {str(data[k]) for k in keys if data.get(k)}
+    return tuple(sorted(found))
+
+
 def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
-                   published: datetime) -> RenderContext:
+                   published: datetime,
+                   case_document: VulnerabilityCase | None = None) -> RenderContext:
     data = case_data(session, view.subject)
+    me = state.get_participant(session, view.subject, our_actor)
+    ours = data.get("kind") == "case" and data.get("owner") == our_actor
 
     def stored(key: str) -> dict[str, Any] | None:
         object_id = data.get(key)
@@ -136,19 +168,18 @@ def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
         offer=load_activity(stored("offer_id"), Offer),
         invite=load_activity(stored("invite_id"), Invite),
         rm_state=view.rm.value, em_state=view.embargo.state.value, pxa_state=view.cs.pxa.value,
+        members=members(session, view.subject, data),
+        case_actor=str(data["case_actor"]) if data.get("case_actor") else None,
+        roles=tuple(me.roles) if me else (), consent=me.em_consent if me else None,
+        participant=participant_id(view.subject, our_actor) if ours else None,
+        active_embargo=embargo_ref(data.get("active_embargo")),
+        case_document=case_document,
     )
 
 
-def recipients(session: Session, subject: str, our_actor: str) -> list[tuple[str, str]]:
-    """Every participant of the subject but us, with their inbox (cached, or ``{id}/inbox/``)."""
-    actors = {p.actor for p in state.participants_for_case(session, subject)}
-    finder = case_data(session, subject).get("finder")
-    if finder:
-        actors.add(str(finder))
-    actors.discard(our_actor)
-    out = []
-    for actor in sorted(actors):
-        peer = peers.get_peer(session, actor)
-        inbox = peer.inbox_url if peer and peer.inbox_url else actor.rstrip("/") + "/inbox/"
-        out.append((actor, inbox))
-    return out
+def recipients(activity: dict[str, Any], our_actor: str) -> list[tuple[str, str]]:
+    """The actors ``activity`` is addressed to (``to``/``cc``/``bto``/``bcc``) but us, each with
+    ``{id}/inbox/``: the key the outbox orders the actor's messages by, and the inbox used
+    only when the actor's document cannot be fetched — delivery sends to the inbox the
+    document names (``bridge.service.inboxes``)."""
+    return [(actor, default_inbox(actor)) for actor in addressees(activity, our_actor)]

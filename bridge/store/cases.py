@@ -10,6 +10,11 @@ Conventions of a ``cases`` row's ``data`` (besides what :mod:`bridge.service.sub
 * a report: ``finder`` (its first offerer), ``offered_to`` (whom it was offered to),
   ``offer_id``, ``case_id``.
 
+Outbound (``bridge.service.intents``) writes the same keys: a case we create has ``owner`` =
+us, ``reports``, ``finder`` and ``offer_id`` (of its first report); our EP/EV append to
+``proposed_embargoes``, our EA/EC make the accepted one ``active_embargo``, our ET clears it;
+the report row gets ``case_id`` and ``offered_to`` (us).
+
 Invitations to us are objects ``invitation:<case id>`` (type ``CaseInvitation``, data
 ``inviter``, ``invite_id``, ``state`` = ``pending``/``accepted``/``rejected``).
 Participants are the ``participants`` rows: every row is a participant the owner admitted.
@@ -51,6 +56,18 @@ def _owner(data: dict[str, Any], people: dict[str, Participant]) -> str | None:
     if isinstance(owner, str):
         return owner
     return next((a for a, p in people.items() if "case_owner" in p.roles), None)
+
+
+def update_data(session: Session, subject: str, changes: dict[str, Any], now: float) -> None:
+    """Merge ``changes`` into the ``data`` of the subject's row (its states kept); a missing
+    row is left missing."""
+    record = state.get_case(session, subject)
+    if record is None:
+        return
+    data = {**record.data, **changes}
+    if data != record.data:
+        state.put_case(session, subject, em_state=record.em_state, cs_state=record.cs_state,
+                       embargo_end=record.embargo_end, data=data, now=now)
 
 
 def load_case(session: Session, case_id: str) -> Case | None:

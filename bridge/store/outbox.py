@@ -12,7 +12,10 @@
   workers share the work without waiting on each other; SQLite: the writer transaction holds
   the database's write lock). An expired lease is claimable again.
 * ``mark_delivered`` / ``mark_retry`` / ``mark_dead`` are guarded by the lease: a worker whose
-  lease expired and was taken over cannot overwrite the newer owner's result.
+  lease expired and was taken over cannot overwrite the newer owner's result. They record
+  ``inbox_url``: where the attempt went (the sender resolves it from the recipient's actor
+  document at send time; the URL given at enqueue is a hint). ``destination`` stays what it
+  was at enqueue: it is the key messages are ordered by.
 """
 
 from __future__ import annotations
@@ -184,13 +187,20 @@ def _guarded(session: Session, item: OutboxItem, values: dict[str, Any]) -> bool
     return rowcount(result) == 1
 
 
+def _inbox(inbox_url: str | None) -> dict[str, str]:
+    if inbox_url is None:
+        return {}
+    return {"inbox_url": check_text("inbox URL", inbox_url, MAX_URL)}
+
+
 def mark_delivered(
-    session: Session, item: OutboxItem, *, now: float, status: int | None = None
+    session: Session, item: OutboxItem, *, now: float, status: int | None = None,
+    inbox_url: str | None = None,
 ) -> bool:
     """Record a delivery; False (nothing written) when the lease was taken over."""
     return _guarded(session, item, {
         "status": "delivered", "delivered_at": now, "last_status": status,
-        "last_error": None, "lease_owner": None, "lease_until": None,
+        "last_error": None, "lease_owner": None, "lease_until": None, **_inbox(inbox_url),
     })
 
 
@@ -201,21 +211,24 @@ def mark_retry(
     next_attempt_at: float,
     status: int | None,
     error: str | None,
+    inbox_url: str | None = None,
 ) -> bool:
     """Release the lease; the row is due again at ``next_attempt_at`` (from RetryPolicy)."""
     return _guarded(session, item, {
         "next_attempt_at": next_attempt_at, "last_status": status,
         "last_error": clip_error(error), "lease_owner": None, "lease_until": None,
+        **_inbox(inbox_url),
     })
 
 
 def mark_dead(
-    session: Session, item: OutboxItem, *, now: float, status: int | None, error: str | None
+    session: Session, item: OutboxItem, *, now: float, status: int | None, error: str | None,
+    inbox_url: str | None = None,
 ) -> bool:
     """Dead-letter the row: it stops blocking its destination's queue."""
     return _guarded(session, item, {
         "status": "dead", "last_status": status, "last_error": clip_error(error),
-        "next_attempt_at": now, "lease_owner": None, "lease_until": None,
+        "next_attempt_at": now, "lease_owner": None, "lease_until": None, **_inbox(inbox_url),
     })
 
 

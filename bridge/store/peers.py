@@ -80,6 +80,16 @@ def cache_actor(
     }, now)
 
 
+def remember_inbox(session: Session, actor: str, inbox_url: str,
+                   document: Mapping[str, Any] | None, now: float) -> None:
+    """Store the inbox an actor's freshly fetched document names (``fetched_at = now``);
+    keeps the key and the scheme."""
+    _upsert(session, actor, {
+        "inbox_url": check_text("inbox URL", inbox_url, MAX_URL),
+        "document": None if document is None else dict(document), "fetched_at": now,
+    }, now)
+
+
 def get_cursor(session: Session, name: str) -> str | None:
     """A named cursor's value, None when never set."""
     return session.scalar(select(Cursor.value).where(Cursor.name == name))

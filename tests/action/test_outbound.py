@@ -22,20 +22,22 @@ def test_label_valid_delivers_one_signed_accept_of_the_offer(tmp_path: Path) -> 
         event = env.label_event(number, "vultron:valid")
         result = env.run("issues", event, run_id="4242")
         assert result.code == 0, result.output
-        assert len(env.receiver.received) == 1
-        accept = env.receiver.received[0]
+        assert [a["type"] for a in env.receiver.received] == ["Accept", "Create"]
+        accept, created = env.receiver.received
+        assert created["object"]["type"] == "VulnerabilityCase"
         assert accept["type"] == "Accept" and accept["actor"] == OUR_ACTOR
         assert accept["object"]["type"] == "Offer"
         assert accept["object"]["id"] == env.offer()["id"]
         headers = env.receiver.headers[0]
         assert "signature" in headers and "digest" in headers
         assert 'keyId="https://vendor.example/actors/vendor#main-key"' in headers["signature"]
-        assert result.outputs == {"advisory": "", "issue": str(number), "messages-sent": "1"}
+        assert result.outputs == {"advisory": "", "issue": str(number), "messages-sent": "2"}
         assert "Accept(Offer) to 127.0.0.1" in result.summary and "delivered" in result.summary
+        assert "Create(VulnerabilityCase) to 127.0.0.1" in result.summary
         # a re-run attempt of the same workflow run: the same event, nothing sent again
         again = env.run("issues", event, run_id="4242")
-        assert again.code == 0 and len(env.receiver.received) == 1
-        assert env.receiver.attempts == 1
+        assert again.code == 0 and len(env.receiver.received) == 2
+        assert env.receiver.attempts == 2
         assert again.outputs["messages-sent"] == "0"
 
 
@@ -55,7 +57,7 @@ def test_echo_of_the_bridges_own_label_sends_nothing(tmp_path: Path) -> None:
     with action_env(tmp_path) as env:
         number = _mirrored(env)
         assert env.run("issue_comment", env.comment_event(number, "/vultron validate")).code == 0
-        assert [a["type"] for a in env.receiver.received] == ["Accept"]
+        assert [a["type"] for a in env.receiver.received] == ["Accept", "Create"]
         issue = env.issue(number)
         assert "vultron:valid" in issue.labels  # the bridge set it through the API
         with env.fake.lock:  # the labeled event that write triggers, sent by the bridge's login
@@ -66,7 +68,7 @@ def test_echo_of_the_bridges_own_label_sends_nothing(tmp_path: Path) -> None:
                     "sender": env.fake.render.user(User(BOT))}
         result = env.run("issues", echo)
         assert result.code == 0, result.output
-        assert len(env.receiver.received) == 1
+        assert len(env.receiver.received) == 2
         assert "echo" in result.summary
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -193,10 +194,18 @@ def test_O14_propose_without_time_zone_is_refused() -> None:
 
 
 def test_O15_embargo_terminate() -> None:
-    d = decide(cmd("/vultron embargo terminate"), view(RM.ACCEPTED, Embargo(EM.ACTIVE, END)),
-               RULES, NOW)
+    active = replace(view(RM.ACCEPTED, Embargo(EM.ACTIVE, END)), active_embargo="urn:em:1")
+    d = decide(cmd("/vultron embargo terminate"), active, RULES, NOW)
     assert sent(d) == ["ET"] and d.view is not None and d.view.embargo.state is EM.EXITED
     assert "vultron:embargo-exited" in added_labels(d)
+
+
+def test_O15_terminate_of_an_embargo_not_known_by_its_id_is_refused() -> None:
+    """ET names the case's active EmbargoEvent; the bridge never invents one."""
+    d = decide(cmd("/vultron embargo terminate"), view(RM.ACCEPTED, Embargo(EM.ACTIVE, END)),
+               RULES, NOW)
+    assert sent(d) == [] and d.refused and "not known by its id" in d.refused
+    assert "nothing was sent" in comments(d)[0]
 
 
 def test_O16_note_sends_a_note_with_the_text() -> None:
@@ -266,3 +275,61 @@ def test_every_outbound_row_of_the_mapping_table_has_a_test() -> None:
     rows = {line.split("|")[1].strip() for line in doc.splitlines() if line.startswith("| O")}
     names = {n.split("_")[1] for n in globals() if n.startswith("test_O")}
     assert rows and rows <= names, sorted(rows - names)
+
+
+def owned_report(rm: RM = RM.RECEIVED, embargo: Embargo | None = None) -> CaseView:
+    """A report a finder offered to us, in no case yet: we become the case's owner."""
+    return replace(view(rm, embargo), owner=True)
+
+
+def test_O1_validating_a_report_offered_to_us_creates_the_case_after_RV() -> None:
+    d = decide(labeled("vultron:valid"), owned_report(), RULES, NOW)
+    assert sent(d) == ["RV", "CREATE_CASE"]
+    assert d.intents[1].subject == "https://finder.example/reports/1"
+
+
+def test_O1_validating_in_a_case_or_as_non_owner_creates_nothing() -> None:
+    in_case = replace(owned_report(), in_case=True)
+    assert sent(decide(labeled("vultron:valid"), in_case, RULES, NOW)) == ["RV"]
+    assert sent(decide(labeled("vultron:valid"), view(), RULES, NOW)) == ["RV"]
+
+
+def test_O2_O6_invalidate_and_close_before_a_case_keep_the_report_level_forms() -> None:
+    assert sent(decide(labeled("vultron:invalid"), owned_report(), RULES, NOW)) == ["RI"]
+    assert sent(decide(ev(EventKind.CLOSED), owned_report(RM.INVALID), RULES, NOW)) == ["RC"]
+
+
+def test_O3_a_validated_report_without_a_case_gets_its_case_before_the_case_message() -> None:
+    """Reports validated before the bridge created cases: the case comes first."""
+    d = decide(labeled("vultron:accepted"), owned_report(RM.VALID), RULES, NOW)
+    assert sent(d) == ["CREATE_CASE", "RA"]
+    d = decide(cmd("/vultron note hi"), owned_report(RM.ACCEPTED), RULES, NOW)
+    assert sent(d) == ["CREATE_CASE", "NOTE"]
+    d = decide(cmd("/vultron note hi"), owned_report(RM.RECEIVED), RULES, NOW)
+    assert sent(d) == ["NOTE"]
+
+
+WRONG_CLOSED = "the report is closed"
+
+
+@pytest.mark.parametrize("state,action,hint", [
+    (RM.START, "vultron:accepted", "accept the case invitation first (`/vultron case accept`)"),
+    (RM.RECEIVED, "vultron:accepted", "validate it (it creates the case) or invalidate it"),
+    (RM.INVALID, "vultron:accepted", "validate it after all, or close it"),
+    (RM.VALID, "vultron:fix-deployed", "engage the case (or defer it) next"),
+    (RM.ACCEPTED, "vultron:valid", "the case is engaged"),
+    (RM.DEFERRED, "vultron:valid", "re-engage it, or close it"),
+    (RM.CLOSED, "vultron:accepted", WRONG_CLOSED),
+])
+def test_refusal_says_what_to_do_instead_in_each_rm_state(state: RM, action: str,
+                                                          hint: str) -> None:
+    d = decide(labeled(action), view(state), RULES, NOW)
+    assert sent(d) == [] and d.refused
+    body = comments(d)[0]
+    assert hint in body and state.value in body
+    if state is not RM.CLOSED:
+        assert WRONG_CLOSED not in body
+    if state is RM.DEFERRED:
+        assert "/vultron reengage" in body and "/vultron engage`" not in body
+    if state is RM.VALID:
+        assert "/vultron engage" in body and "/vultron reengage" not in body

@@ -102,7 +102,8 @@ def test_links_and_state(flow: Env) -> None:
 
 def test_triage_after_the_flow_answers_the_case(flow: Env) -> None:
     """The mirrored state drives the outbound path: validating the issue sends RV (carrying
-    the finder's Offer) to every participant of the case."""
+    the finder's Offer) to whom it answers, the finder, with the case's case actor in cc (the
+    reference routes participants' messages through it) — not to the other vendor."""
     fake = flow.tracker.fake
     repo = fake.repos["acme/embargoed"]
     issue = repo.issues[1]
@@ -118,6 +119,9 @@ def test_triage_after_the_flow_answers_the_case(flow: Env) -> None:
     with flow.rt.sessions() as session:
         rows = session.execute(select(Outbox.recipient, Outbox.activity)).all()
     recipients = {r.recipient for r in rows}
-    assert {CASE_ACTOR, VENDOR, FINDER} <= recipients and OURS not in recipients
+    assert recipients == {CASE_ACTOR, FINDER}
     assert {r.activity["type"] for r in rows} == {"Accept"}
+    assert {(tuple(r.activity["to"]), tuple(r.activity["cc"])) for r in rows} == {
+        ((FINDER,), (CASE_ACTOR,))}
+    assert {r.activity["context"] for r in rows} == {CASE}
     assert {r.activity["object"]["id"] for r in rows} == {OFFER}

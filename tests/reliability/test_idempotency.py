@@ -36,7 +36,7 @@ def test_one_github_delivery_100_times_20_at_once_is_one_effect(tmp_path: Path) 
         _, ref = env.seed_report()
         env.human_label(ref, "vultron:valid")
         first = env.gh.fake.hooks.sent[-1]
-        assert wait_for(lambda: len(env.receiver.received) == 1)
+        assert wait_for(lambda: len(env.receiver.received) == 2)  # RV, then Create(case)
         assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
         writes = _writes(env)
 
@@ -59,10 +59,11 @@ def test_one_github_delivery_100_times_20_at_once_is_one_effect(tmp_path: Path) 
             rows = s.scalar(select(func.count()).select_from(Inbound).where(
                 Inbound.key == first.headers["X-GitHub-Delivery"]))
         assert rows == 1
-        assert len(env.receiver.received) == 1 and env.outbox_count() == 1
+        assert len(env.receiver.received) == 2 and env.outbox_count() == 2
         assert _writes(env) == writes
-        figure("github delivery x100 (20 concurrent)", f"1 inbound row, 1 outbox row, "
-               f"1 message delivered, {_writes(env) - writes} extra tracker writes, "
+        figure("github delivery x100 (20 concurrent)", f"1 inbound row, 2 outbox rows, "
+               f"2 messages delivered (RV, Create(case)), {_writes(env) - writes} extra "
+               "tracker writes, "
                "100/100 answered 202 duplicate")
 
 

@@ -63,7 +63,7 @@ def test_recipients_at_refused_addresses_open_no_connection(tmp_path: Path) -> N
         send = make_send(env.rt, actor_key(env.rt))
         with transaction(env.rt.sessions) as s:
             for n, inbox in enumerate(inboxes):
-                outbox.enqueue(s, f"urn:uuid:{n}", {"id": f"urn:uuid:{n}", "type": "Note"},
+                outbox.enqueue(s, f"urn:uuid:{n}", {"id": f"urn:uuid:{n}", "type": "Join"},
                                [(inbox.removesuffix("/inbox/"), inbox)], env.clock())
         with env.rt.sessions() as s:
             items = outbox.list_outbox(s, limit=1000)
@@ -98,13 +98,16 @@ def test_an_allowlisted_address_is_reached(tmp_path: Path) -> None:
             accepted = env.client.post(INBOX_PATH, body, headers)
             send = make_send(env.rt, actor_key(env.rt))
             with transaction(env.rt.sessions) as s:
-                outbox.enqueue(s, "urn:uuid:ok", {"id": "urn:uuid:ok", "type": "Note"},
+                outbox.enqueue(s, "urn:uuid:ok", {"id": "urn:uuid:ok", "type": "Join"},
                                [(actor, actor + "/inbox/")], env.clock())
             with env.rt.sessions() as s:
-                outcome = send(outbox.list_outbox(s)[0])
+                item = outbox.list_outbox(s)[0]
+            outcome = send(item)  # as the worker does: no transaction open while sending
     assert accepted.status == 202, accepted.text
     assert outcome.verdict is Verdict.DELIVERED
     methods = [hit[0] for hit in server.hits]
-    assert methods.count("GET") == 1 and methods.count("POST") == 1
+    # one GET for the inbox's signature key, one for the actor document naming the inbox
+    assert methods.count("GET") == 2 and methods.count("POST") == 1
+    assert outcome.inbox is None  # the document's inbox is the one the row named
     figure("SSRF: allowlisted 127.0.0.1/32", "key fetched (1 GET), inbox signature 202, "
-           "delivery 202")
+           "actor document fetched for its inbox (1 GET), delivery 202")

@@ -16,13 +16,15 @@ def test_gitlab_label_then_note_command(tmp_path: Path) -> None:
         report_id, ref = env.seed_report(content="CANARY-GL overflow")
         assert ref.tracker == "gitlab"
         env.human_label(ref, "vultron:valid")
-        assert wait_for(lambda: len(env.receiver.received) == 1)
-        rv = env.receiver.received[0]
-        assert rv["type"] == "Accept" and rv["object"]["object"]["id"] == report_id
-        env.human_comment(ref, "/vultron engage")
         assert wait_for(lambda: len(env.receiver.received) == 2)
+        rv, created = env.receiver.received
+        assert rv["type"] == "Accept" and rv["object"]["object"]["id"] == report_id
+        assert created["type"] == "Create" and created["object"]["type"] == "VulnerabilityCase"
+        env.human_comment(ref, "/vultron engage")
+        assert wait_for(lambda: len(env.receiver.received) == 3)
         issue = env.glh.fake.issue(ref.project, ref.number)
         assert wait_for(lambda: "vultron:accepted" in issue.labels)
         assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
-        assert [a["type"] for a in env.receiver.received] == ["Accept", "Join"]
-        assert env.outbox_count() == 2
+        assert [a["type"] for a in env.receiver.received] == ["Accept", "Create", "Join"]
+        assert env.receiver.received[2]["context"] == created["object"]["id"]
+        assert env.outbox_count() == 3

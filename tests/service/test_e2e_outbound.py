@@ -28,9 +28,9 @@ def test_commands_and_the_echoes_of_the_bridges_own_writes(tmp_path: Path) -> No
     with bridge_env(tmp_path) as env:
         _, ref = env.seed_report()
         env.human_comment(ref, "/vultron validate")
-        assert wait_for(lambda: len(env.receiver.received) == 1)
+        assert wait_for(lambda: len(env.receiver.received) == 2)  # RV, then the case
         env.human_comment(ref, "Looks real.\n/vultron engage")
-        assert wait_for(lambda: len(env.receiver.received) == 2)
+        assert wait_for(lambda: len(env.receiver.received) == 3)
         # the bridge set vultron:valid then vultron:accepted through the API; the fake sent
         # those changes back as webhooks (sender: the bridge's bot): they must cause nothing
         labels = env.gh.fake.repos[ref.project].issues[ref.number].labels  # type: ignore[index]
@@ -39,8 +39,8 @@ def test_commands_and_the_echoes_of_the_bridges_own_writes(tmp_path: Path) -> No
         echoes = [w for w in env.gh.fake.hooks.sent if w.payload.get("sender", {}).get("login")
                   == "vultron-bot"]
         assert echoes, "the fake should have echoed the bridge's label writes"
-        assert [a["type"] for a in env.receiver.received] == ["Accept", "Join"]
-        assert env.outbox_count() == 2
+        assert [a["type"] for a in env.receiver.received] == ["Accept", "Create", "Join"]
+        assert env.outbox_count() == 3
 
 
 def test_refused_transition_sends_nothing_and_comments(tmp_path: Path) -> None:
@@ -64,9 +64,10 @@ def test_duplicate_webhook_delivery_is_one_effect(tmp_path: Path) -> None:
             answer = httpx.post(f"{env.bridge_url}/webhooks/github", content=first.body,
                                 headers=first.headers)
             assert answer.status_code == 202 and answer.json()["status"] == "duplicate"
-        assert wait_for(lambda: len(env.receiver.received) == 1)
+        assert wait_for(lambda: len(env.receiver.received) == 2)  # RV and Create(case), once
         assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
-        assert env.outbox_count() == 1
+        assert env.outbox_count() == 2
+        assert sorted(env.receiver.posts.values()) == [1, 1]
 
 
 def test_release_naming_the_fix_sends_fix_deployed(tmp_path: Path) -> None:
@@ -96,6 +97,8 @@ def test_receiver_faults_are_retried_until_delivered(tmp_path: Path) -> None:
         _, ref = env.seed_report()
         env.receiver.faults.extend([(500, None), (429, "1"), (503, None)])
         env.human_label(ref, "vultron:valid")
-        assert wait_for(lambda: len(env.receiver.received) == 1, timeout=20)
-        assert env.receiver.attempts == 4
-        assert env.outbox_count() == 1
+        assert wait_for(lambda: len(env.receiver.received) == 2, timeout=20)
+        # RV three times refused then delivered; Create(case) waited behind it, once
+        assert env.receiver.attempts == 5
+        assert [a["type"] for a in env.receiver.received] == ["Accept", "Create"]
+        assert env.outbox_count() == 2

@@ -1,5 +1,7 @@
 """Loopback servers for tests: run an ASGI app with uvicorn in a thread, and a receiver that
-behaves like the reference implementation's inbox (``POST …/inbox/`` → 202)."""
+behaves like the reference implementation's inbox (``POST …/inbox/`` → 202) and actor
+documents (``GET /actors/{name}`` naming ``…/inbox`` without the slash, as the reference's
+do)."""
 
 from __future__ import annotations
 
@@ -57,6 +59,13 @@ class Receiver:
     posts: dict[str, int] = field(default_factory=dict)
     arrivals: list[float] = field(default_factory=list)
     """``time.perf_counter()`` of every accepted POST."""
+    paths: list[str] = field(default_factory=list)
+    """The path of every accepted POST (which inbox it went to)."""
+    documents: bool = True
+    """Serve actor documents (off: ``GET /actors/{name}`` answers 404)."""
+    inbox_paths: dict[str, str] = field(default_factory=dict)
+    """Actor name → the inbox path its document names (default ``/actors/{name}/inbox``);
+    ``/inboxes/{name}`` accepts POSTs like the default inbox."""
     """Accepted POSTs per activity id (an idempotent receiver keeps one; this counts all)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,6 +77,19 @@ class Receiver:
     def app(self) -> FastAPI:
         app = FastAPI()
 
+        @app.get("/actors/{name}")
+        async def actor(name: str, request: Request) -> Response:
+            if not self.documents:
+                return Response(status_code=404)
+            base = str(request.base_url).rstrip("/")
+            me = f"{base}/actors/{name}"
+            path = self.inbox_paths.get(name, f"/actors/{name}/inbox")
+            document = {"@context": "https://www.w3.org/ns/activitystreams", "id": me,
+                        "type": "Person", "inbox": {"id": base + path,
+                                                    "type": "OrderedCollection"}}
+            return Response(json.dumps(document), media_type="application/activity+json")
+
+        @app.post("/inboxes/{name}")
         @app.post("/actors/{name}/inbox/")
         async def inbox(name: str, request: Request) -> Response:
             body = await request.body()
@@ -81,6 +103,7 @@ class Receiver:
                 if "type" not in activity:
                     return Response(status_code=400)
                 self.arrivals.append(time.perf_counter())
+                self.paths.append(request.url.path)
                 key = str(activity.get("id"))
                 self.posts[key] = self.posts.get(key, 0) + 1
                 if activity.get("id") not in {a.get("id") for a in self.received}:

@@ -105,6 +105,7 @@ HOW_TO: dict[Action, str] = {
     Action.INVALIDATE: "add the label `vultron:invalid` or comment `/vultron invalidate`",
     Action.ENGAGE: "add the label `vultron:accepted` or comment `/vultron engage`",
     Action.DEFER: "add the label `vultron:deferred` or comment `/vultron defer`",
+    Action.REENGAGE: "remove the label `vultron:deferred` or comment `/vultron reengage`",
     Action.CLOSE: "close the issue or comment `/vultron close`",
     Action.FIX_READY: "add the label `vultron:fix-ready` or comment `/vultron fix-ready`",
     Action.FIX_DEPLOYED: "add the label `vultron:fix-deployed` or comment `/vultron fix-deployed`",

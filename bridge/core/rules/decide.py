@@ -52,6 +52,13 @@ class CaseView:
     """This participant's other linked issues for the subject that are still open."""
     fields: CaseFields = CaseFields()
     """The subject's publication fields (``bridge.store.fields``)."""
+    in_case: bool = False
+    """The subject is a case (else a report that belongs to no case yet)."""
+    owner: bool = False
+    """We own the case — or, for a report in no case yet, it was offered to us: validating
+    it makes us the owner of the case it becomes (``CREATE_CASE``)."""
+    active_embargo: str | None = None
+    """The id of the EmbargoEvent in force, as the case names it (None: not known)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,8 @@ class Intent:
     """A protocol message to send to every participant (rendered by the catalogue)."""
 
     message: str
-    """Message code: RV, RI, RA, RD, RC, CF, CD, CP, CX, CA, EP, EV, EA, EC, ER, EJ, ET, NOTE."""
+    """Message code: RV, RI, RA, RD, RC, CF, CD, CP, CX, CA, EP, EV, EA, EC, ER, EJ, ET, NOTE,
+    or CREATE_CASE (``Create(VulnerabilityCase)``: we become the owner of the report's case)."""
     subject: str
     text: str | None = None
     end_time: datetime | None = None
@@ -198,7 +206,7 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         return Decision(intents=(Intent("REPLY", view.subject, text=text),))
     if action is Action.NOTE:
         text = event.command.text if event.command else ""
-        return Decision(intents=(Intent("NOTE", view.subject, text=text),))
+        return _owning(view, Decision(intents=(Intent("NOTE", view.subject, text=text),)))
     waiting = view.other_open_issues and rules.close_policy == "all"
     if action is Action.CLOSE and event.kind is EventKind.CLOSED and waiting:
         return _ignored(
@@ -209,12 +217,30 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         return _refuse(event, ref, action, gap, view)
     try:
         if action in RM_ACTIONS:
-            return _rm(ref, action, view)
+            return _owning(view, _rm(ref, action, view))
         if action in CS_ACTIONS:
-            return _cs(ref, action, view)
-        return _em(event, ref, action, view, now)
+            return _owning(view, _cs(ref, action, view))
+        return _owning(view, _em(event, ref, action, view, now))
     except (TransitionRefused, InputError) as exc:
         return _refuse(event, ref, action, exc.reason, view)
+
+
+CREATE_CASE = "CREATE_CASE"
+
+
+def _owning(view: CaseView, decision: Decision) -> Decision:
+    """As the vendor a report was offered to, the case comes into being when we validate:
+    RV is followed by ``CREATE_CASE``, and any other case-level message of a validated report
+    that has no case yet (validated before the bridge created cases) is preceded by it. RI,
+    RC and what precedes validation keep the report-level forms."""
+    if view.in_case or not view.owner or not decision.intents:
+        return decision
+    if (decision.view or view).rm not in rm.VALIDATED:
+        return decision
+    create = Intent(CREATE_CASE, view.subject)
+    first, *rest = decision.intents
+    intents = (first, create, *rest) if first.message == "RV" else (create, first, *rest)
+    return replace(decision, intents=intents)
 
 
 def _rm(ref: TrackerRef, action: Action, view: CaseView) -> Decision:
@@ -254,6 +280,10 @@ def _em(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
     else:
         em_event = EMEvent.TERMINATE
     new = em.apply(view.embargo, em_event, end_time=end, now=now)
+    if em_event is EMEvent.TERMINATE and view.active_embargo is None:
+        raise TransitionRefused(
+            "the embargo in force is not known by its id (the case never named its "
+            "EmbargoEvent), so a termination cannot name it; ask the case owner to end it")
     label = LABEL_BY_EM.get(new.state)
     effects = list(_labels_effect(ref, label))
     if action in EM_ANSWERS and event.kind is EventKind.LABELED and event.label:

@@ -10,6 +10,7 @@ from datetime import datetime
 from bridge.core.commands import COMMANDS
 from bridge.core.errors import InputError
 from bridge.core.rules.actions import HOW_TO, RM_ACTIONS, Action
+from bridge.core.safetext import code
 from bridge.core.states import rm
 from bridge.core.states.em import EM, Embargo
 from bridge.core.states.rm import RM
@@ -21,14 +22,34 @@ def _when(value: datetime | None) -> str:
     return value.isoformat() if value is not None else "not set"
 
 
+INSTEAD: dict[RM, str] = {
+    RM.START: ("the bridge has not received this report through an Offer; accept the case "
+               "invitation first (`/vultron case accept`)"),
+    RM.RECEIVED: ("the report is received but not yet validated: validate it (it creates the "
+                  "case) or invalidate it first; engaging, deferring, the fix and embargo "
+                  "messages come after validation"),
+    RM.INVALID: "the report is invalid: validate it after all, or close it",
+    RM.VALID: ("the report is valid: engage the case (or defer it) next; closing comes after "
+               "one of them"),
+    RM.ACCEPTED: ("the case is engaged: the fix, publication and embargo messages apply; "
+                  "defer or close it when work stops"),
+    RM.DEFERRED: "the case is deferred: re-engage it, or close it",
+    RM.CLOSED: "nothing: the report is closed",
+}
+"""What to do instead, by our RM state (the first line of every refusal's hints)."""
+
+
 def _next_steps(state: RM) -> str:
     allowed = set(rm.allowed_events(state))
-    steps = [
+    steps = [f"- {INSTEAD[state]}"]
+    steps += [
         f"- to {action.value}: {HOW_TO[action]}"
         for action, event in RM_ACTIONS.items()
         if event in allowed and action in HOW_TO
+        and (action is not Action.REENGAGE or state is RM.DEFERRED)
+        and (action is not Action.ENGAGE or state is not RM.DEFERRED)
     ]
-    return "\n".join(steps) if steps else "- nothing: the report is closed"
+    return "\n".join(steps)
 
 
 def refusal(action: Action, reason: str, rm_state: RM, em_state: EM, cs_state: str) -> str:
@@ -48,7 +69,7 @@ def help_text(error: str | None) -> str:
 
 def status(subject: str, rm_state: RM, embargo: Embargo, cs_state: str) -> str:
     return (
-        f"{HEADER} status of `{subject}`:\n\n"
+        f"{HEADER} status of {code(subject)}:\n\n"
         f"| machine | state |\n|---|---|\n"
         f"| report management | {rm_state.value} |\n"
         f"| embargo | {embargo.state.value} (ends {_when(embargo.end_time)}) |\n"

@@ -1,0 +1,155 @@
+"""A decision about one subject → its state, its case (when we become the owner) and its
+messages in the outbox, in order, in the caller's transaction.
+
+* The subject's new state is saved first.
+* ``CREATE_CASE`` (we validated a report offered to us): the case is created in the store —
+  a ``cases`` row (kind ``case``, ``owner`` us, the report), our participant row (``vendor``,
+  ``case_owner``, ``case_manager`` at our RM state) and the finder's (``finder``,
+  ``reporter``, ACCEPTED), the report row's ``case_id``, and ``tracks`` links to the report's
+  issues — and the messages after it name the case. Creating an existing case again changes
+  nothing (the id is derived from the report id).
+* Each intent is rendered and queued for exactly the actors it is addressed to.
+* Embargoes keep their identity: our EP/EV proposal is appended to ``proposed_embargoes``; our
+  EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ drops the refused one;
+  our ET clears ``active_embargo``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bridge.core.rules import CaseView, Decision, Intent
+from bridge.core.rules.decide import CREATE_CASE
+from bridge.core.rules.owner import (
+    FINDER_ROLES,
+    OWNER_ROLES,
+    case_document,
+    case_id_for,
+    new_case,
+)
+from bridge.core.vocab.activities import Offer
+from bridge.core.vocab.base import ASObject
+from bridge.core.vocab.objects import EmbargoEvent, VulnerabilityCase, VulnerabilityReport
+from bridge.service.render import load_activity, render
+from bridge.service.runtime import Runtime
+from bridge.service.subjects import load_view, recipients, render_context, save_view
+from bridge.store import audit, links, outbox, state
+from bridge.store.cases import embargo_data, embargo_ref, load_case, update_data
+
+
+def apply_decision(session: Session, rt: Runtime, decision: Decision, view: CaseView | None,
+                   seed: str, now: float) -> list[str]:
+    """Save the decision's state, create the case it opens, queue its messages; returns the
+    message codes queued."""
+    current = decision.view or view
+    if decision.view is not None:
+        save_view(session, decision.view, rt.actor_id, now)
+    if not decision.intents or current is None:
+        return []
+    published = rt.now()
+    ctx = render_context(session, current, rt.actor_id, seed, published)
+    sent = []
+    for intent in decision.intents:
+        if intent.message == CREATE_CASE:
+            current, document = _create_case(session, rt, current, published, now)
+            ctx = render_context(session, current, rt.actor_id, seed, published, document)
+        activity = render(intent, ctx)
+        outbox.enqueue(session, str(activity["id"]), activity,
+                       recipients(activity, rt.actor_id), now)
+        _embargo_bookkeeping(session, current.subject, intent, activity, ctx.invite, now)
+        sent.append(intent.message)
+    return sent
+
+
+def _inline_report(session: Session, offer_id: object,
+                   report_id: str) -> VulnerabilityReport | str:
+    record = state.get_object(session, str(offer_id)) if offer_id else None
+    offer = load_activity(record.data if record else None, Offer)
+    report = offer.object_ if offer is not None else None
+    if isinstance(report, VulnerabilityReport) and report.id == report_id:
+        return report
+    return report_id
+
+
+def _create_case(session: Session, rt: Runtime, view: CaseView, published: datetime,
+                 now: float) -> tuple[CaseView, VulnerabilityCase]:
+    """The case the report ``view.subject`` becomes, stored; the view of it and its document."""
+    report_id, us = view.subject, rt.actor_id
+    record = state.get_case(session, report_id)
+    data: dict[str, Any] = dict(record.data) if record else {}
+    finder = data.get("finder")
+    case_id = case_id_for(rt.config.actor.base_url, report_id)
+    existing = state.get_case(session, case_id)
+    if existing is None or existing.data.get("kind") != "case":
+        state.put_case(session, case_id, em_state=record.em_state if record else "NONE",
+                       cs_state=record.cs_state if record else "Vfd.pxa",
+                       embargo_end=record.embargo_end if record else None, now=now, data={
+                           "kind": "case", "owner": us, "reports": [report_id],
+                           "finder": finder, "offer_id": data.get("offer_id"),
+                           "active_embargo": data.get("active_embargo"),
+                           "proposed_embargoes": data.get("proposed_embargoes") or [],
+                       })
+        mine = state.get_participant(session, report_id, us)
+        state.put_participant(session, case_id, us, rm_state=view.rm.value,
+                              em_consent=mine.em_consent if mine else None,
+                              roles=list(OWNER_ROLES), now=now)
+        if finder and finder != us:
+            theirs = state.get_participant(session, report_id, str(finder))
+            state.put_participant(session, case_id, str(finder), rm_state="ACCEPTED",
+                                  em_consent=theirs.em_consent if theirs else None,
+                                  roles=list(FINDER_ROLES), now=now)
+        update_data(session, report_id, {"case_id": case_id, "offered_to": us}, now)
+        for link in links.links_for_subject(session, report_id):
+            links.add_link(session, case_id, link.ref, "tracks", "rules", now)
+        audit.append(session, "case.created", case_id, {
+            "report": report_id, "owner": us, "finder": finder,
+        }, now)
+    case = load_case(session, case_id) or new_case(case_id, us, report_id, finder)
+    stored = state.get_case(session, case_id)
+    pxa = (stored.cs_state if stored else "Vfd.pxa").partition(".")[2]
+    document = case_document(
+        case, reports=[_inline_report(session, data.get("offer_id"), report_id)],
+        published=published, em=stored.em_state if stored else "NONE", pxa=pxa or "pxa",
+        proposed=case.proposed,
+    )
+    return load_view(session, case_id, us, ""), document
+
+
+def _remaining(proposed: object, embargo_id: str | None) -> list[Any]:
+    items = proposed if isinstance(proposed, list) else []
+    return [p for p in items if not (isinstance(p, dict) and p.get("id") == embargo_id)]
+
+
+def _embargo_bookkeeping(session: Session, subject: str, intent: Intent,
+                         activity: dict[str, Any], invite: ASObject | None,
+                         now: float) -> None:
+    code = intent.message
+    record = state.get_case(session, subject)
+    if record is None or code not in ("EP", "EV", "EA", "EC", "ER", "EJ", "ET"):
+        return
+    proposed = record.data.get("proposed_embargoes")
+    if code in ("EP", "EV"):
+        obj = activity.get("object")
+        embargo_id = obj.get("id") if isinstance(obj, dict) else None
+        if isinstance(embargo_id, str):
+            end = intent.end_time.timestamp() if intent.end_time else None
+            entry = {"id": embargo_id, "end": end}
+            update_data(session, subject, {
+                "proposed_embargoes": [*_remaining(proposed, embargo_id), entry]}, now)
+        return
+    if code == "ET":
+        update_data(session, subject, {"active_embargo": None}, now)
+        return
+    embargo = getattr(invite, "object_", None)
+    if not isinstance(embargo, EmbargoEvent) or not embargo.id:
+        return
+    changes: dict[str, Any] = {"proposed_embargoes": _remaining(proposed, embargo.id)}
+    if code in ("EA", "EC"):
+        ref = embargo_ref({"id": embargo.id,
+                           "end": embargo.end_time.timestamp() if embargo.end_time else None})
+        changes["active_embargo"] = embargo_data(ref)
+    update_data(session, subject, changes, now)
+

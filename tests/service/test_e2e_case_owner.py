@@ -1,0 +1,266 @@
+"""The bridge as case owner, end to end: a maintainer's triage in (fake) GitHub → the bridge →
+what a reference-like finder receives. Processing and delivery are driven by hand (no worker
+threads), so every assertion is about what was decided and sent, never about timing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bridge.delivery import worker
+from bridge.service import process
+from bridge.service.delivery import actor_key, make_send
+from bridge.store import audit, db, links, outbox, state
+from bridge.store.cases import load_case, load_report
+from tests.service.bridge_env import BridgeEnv, bridge_env
+
+
+@contextmanager
+def owner_env(tmp_path: Path) -> Iterator[BridgeEnv]:
+    with bridge_env(tmp_path, workers=False) as env:
+        yield env
+
+
+def drain(env: BridgeEnv) -> None:
+    """Process every stored input (webhooks, and the echoes of the bridge's own writes)."""
+    while process.run_once(env.rt, "test"):
+        pass
+
+
+def deliver(env: BridgeEnv) -> None:
+    send = make_send(env.rt, actor_key(env.rt))
+    while worker.run_once(env.rt.sessions, send, worker_id="test", now=env.rt.clock,
+                          policy=env.rt.policy, rnd=lambda: 0.5):
+        pass
+
+
+def step(env: BridgeEnv) -> list[dict[str, Any]]:
+    """Process and deliver; the activities the receiver got in this step."""
+    before = len(env.receiver.received)
+    drain(env)
+    deliver(env)
+    return env.receiver.received[before:]
+
+
+def validated(env: BridgeEnv, content: str = "CANARY-OWNER heap overflow") -> tuple[
+        str, Any, str]:
+    report_id, ref = env.seed_report(content=content)
+    env.human_label(ref, "vultron:valid")
+    got = step(env)
+    assert [a["type"] for a in got] == ["Accept", "Create"]
+    return report_id, ref, str(got[1]["object"]["id"])
+
+
+def test_RV_creates_the_case_and_sends_RV_then_the_case_to_the_finder(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        report_id, ref = env.seed_report(content="CANARY-OWNER heap overflow")
+        env.human_label(ref, "vultron:valid")
+        drain(env)
+        with env.rt.sessions() as s:
+            queued = outbox.list_outbox(s)
+        assert [(r.activity["type"], r.recipient) for r in sorted(queued, key=lambda r: r.seq)
+                ] == [("Accept", env.finder), ("Create", env.finder)]
+        deliver(env)
+        rv, created = env.receiver.received
+        assert rv["object"]["type"] == "Offer" and "context" not in rv  # before the case
+        case = created["object"]
+        case_id = case["id"]
+        assert case_id.startswith(f"{env.rt.config.actor.base_url}/cases/")
+        assert created["context"] == case_id and created["to"] == [env.finder]
+        assert case["type"] == "VulnerabilityCase" and case["attributedTo"] == env.rt.actor_id
+        assert case["vulnerabilityReports"][0]["id"] == report_id
+        assert case["vulnerabilityReports"][0]["content"] == "CANARY-OWNER heap overflow"
+        roles = {p["attributedTo"]: (p["caseRoles"], p["participantStatuses"][-1]["rmState"])
+                 for p in case["caseParticipants"]}
+        assert roles == {env.rt.actor_id: (["vendor", "case_owner", "case_manager"], "VALID"),
+                         env.finder: (["finder", "reporter"], "ACCEPTED")}
+        assert env.receiver.paths == ["/actors/finder/inbox/"] * 2
+        with env.rt.sessions() as s:
+            stored = load_case(s, case_id)
+            report = load_report(s, report_id)
+            tracked = {(x.ref, x.relation.value) for x in links.links_for_subject(s, case_id)}
+            kinds = [e["kind"] for e in audit.export(s)]
+        assert stored is not None and stored.owner == env.rt.actor_id
+        assert stored.reports == (report_id,)
+        assert stored.participants[env.rt.actor_id].rm == "VALID"
+        assert report is not None and report.case_id == case_id
+        assert tracked == {(str(ref), "tracks")}
+        assert "case.created" in kinds
+
+
+def test_validating_again_after_a_crash_makes_the_same_case(tmp_path: Path) -> None:
+    """Reprocessing yields the same ids: the second enqueue is a no-op."""
+    with owner_env(tmp_path) as env:
+        _, ref = env.seed_report()
+        env.human_label(ref, "vultron:valid")
+        drain(env)
+        first = env.outbox_count()
+        hook = env.gh.fake.hooks.sent[0]
+        with db.transaction(env.rt.sessions) as s:
+            from bridge.store.models import Inbound
+
+            row = s.query(Inbound).filter(Inbound.key == hook.headers["X-GitHub-Delivery"]).one()
+            row.status, row.attempts = "pending", 0
+        drain(env)
+        assert env.outbox_count() == first == 2
+
+
+def test_RA_after_it_is_Join_naming_the_case(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        env.human_label(ref, "vultron:accepted")
+        (join,) = step(env)
+        assert join["type"] == "Join" and join["context"] == case_id
+        assert join["object"]["id"] == case_id and join["to"] == [env.finder]
+        assert "vulnerabilityReports" not in join["object"] or not join["object"][
+            "vulnerabilityReports"]
+
+
+def test_CF_carries_our_rm_state_and_roles(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        env.human_label(ref, "vultron:accepted")
+        step(env)
+        env.human_label(ref, "vultron:fix-ready")
+        (cf,) = step(env)
+        status = cf["object"]
+        assert cf["type"] == "Add" and status["type"] == "ParticipantStatus"
+        assert status["rmState"] == "ACCEPTED" and status["vfdState"] == "VFd"
+        assert status["cvdRole"] == ["vendor", "case_owner", "case_manager"]
+        assert cf["context"] == case_id and cf["to"] == [env.finder]
+        created = env.receiver.received[1]["object"]
+        assert cf["target"] == created["actorParticipantIndex"][env.rt.actor_id]
+
+
+def test_EP_records_the_proposal_and_ET_names_the_accepted_embargo(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        env.human_label(ref, "vultron:accepted")
+        step(env)
+        env.human_comment(ref, "/vultron embargo propose 2027-03-01T12:00:00+01:00")
+        (invite,) = step(env)
+        embargo_id = invite["object"]["id"]
+        assert invite["type"] == "Invite" and invite["object"]["type"] == "EmbargoEvent"
+        assert invite["context"] == case_id and invite["to"] == [env.finder]
+        with env.rt.sessions() as s:
+            case = load_case(s, case_id)
+        assert case is not None and [e.id for e in case.proposed] == [embargo_id]
+        assert case.proposed[0].end is not None
+        assert case.proposed[0].end.isoformat() == "2027-03-01T11:00:00+00:00"
+        # the finder's Accept of that Invite, as inbound mirroring records it
+        with db.transaction(env.rt.sessions) as s:
+            record = state.get_case(s, case_id)
+            assert record is not None
+            end = case.proposed[0].end.timestamp()
+            state.put_case(s, case_id, em_state="ACTIVE", cs_state=record.cs_state,
+                           embargo_end=end, now=env.rt.clock(), data={
+                               **record.data, "proposed_embargoes": [], "proposed_end": None,
+                               "active_embargo": {"id": embargo_id, "end": end}})
+        env.human_comment(ref, "/vultron embargo terminate")
+        (terminate,) = step(env)
+        assert terminate["type"] == "Remove" and terminate["object"]["id"] == embargo_id
+        assert terminate["context"] == case_id and terminate["to"] == [env.finder]
+        with env.rt.sessions() as s:
+            after = load_case(s, case_id)
+        assert after is not None and after.active_embargo is None
+
+
+def _foreign_case(env: BridgeEnv, *, case_actor: bool) -> tuple[Any, dict[str, str]]:
+    """A case another vendor owns, with a revision of its embargo proposed by the owner."""
+    actors = {name: f"{env.receiver_url}/actors/{name}" for name in
+              ("owner", "case-actor", "other")}
+    _, ref = env.seed_report()
+    case_id = f"{env.receiver_url}/cases/1"
+    invite_id = f"{env.receiver_url}/activities/invite-1"
+    now = env.rt.clock()
+    invite = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Invite",
+              "id": invite_id, "actor": actors["owner"], "to": [env.rt.actor_id],
+              "context": case_id,
+              "object": {"type": "EmbargoEvent", "id": f"{case_id}/embargoes/2",
+                         "context": case_id, "endTime": "2027-04-01T00:00:00Z"}}
+    with db.transaction(env.rt.sessions) as s:
+        state.put_object(s, invite_id, "Invite", invite, now)
+        state.put_case(s, case_id, em_state="REVISE", cs_state="Vfd.pxa",
+                       embargo_end=now + 86400, now=now, data={
+                           "kind": "case", "owner": actors["owner"], "invite_id": invite_id,
+                           "case_actor": actors["case-actor"] if case_actor else None,
+                           "proposed_end": now + 2 * 86400,
+                           "active_embargo": {"id": f"{case_id}/embargoes/1", "end": None}})
+        people = [(env.rt.actor_id, ["vendor"]), (actors["owner"], ["vendor", "case_owner"]),
+                  (env.finder, ["finder"]), (actors["other"], ["vendor"])]
+        if case_actor:
+            people.append((actors["case-actor"], ["coordinator", "case_manager"]))
+        for actor, roles in people:
+            state.put_participant(s, case_id, actor, rm_state="ACCEPTED", em_consent=None,
+                                  roles=roles, now=now)
+        links.add_link(s, case_id, ref, "tracks", "test", now)
+    return ref, actors
+
+
+def test_EC_goes_only_to_the_proposer(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        ref, actors = _foreign_case(env, case_actor=False)
+        env.human_label(ref, "vultron:embargo-accept")
+        (accept,) = step(env)
+        assert accept["type"] == "Accept" and accept["object"]["type"] == "Invite"
+        assert accept["to"] == [actors["owner"]] and "cc" not in accept
+        assert env.receiver.paths == ["/actors/owner/inbox/"]
+        with env.rt.sessions() as s:
+            rows = outbox.list_outbox(s)
+            record = state.get_case(s, f"{env.receiver_url}/cases/1")
+        assert [r.recipient for r in rows] == [actors["owner"]]
+        assert record is not None
+        assert record.data["active_embargo"]["id"] == f"{env.receiver_url}/cases/1/embargoes/2"
+
+
+def test_EJ_goes_to_the_proposer_and_the_case_actor_it_names(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        ref, actors = _foreign_case(env, case_actor=True)
+        env.human_label(ref, "vultron:embargo-reject")
+        got = step(env)
+        assert {a["type"] for a in got} == {"Reject"} and len(got) == 1  # one activity id
+        reject = got[0]
+        assert reject["to"] == [actors["owner"]] and reject["cc"] == [actors["case-actor"]]
+        assert sorted(env.receiver.paths) == ["/actors/case-actor/inbox/",
+                                              "/actors/owner/inbox/"]
+        with env.rt.sessions() as s:
+            recipients = sorted(r.recipient for r in outbox.list_outbox(s))
+        assert recipients == sorted([actors["owner"], actors["case-actor"]])
+
+
+def test_a_non_participant_never_gets_report_content(tmp_path: Path) -> None:
+    """Checked at send time: a participant removed after the note was queued, and a message
+    queued for a stranger, are dead-lettered with the reason; the finder gets the note."""
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        other = f"{env.receiver_url}/actors/other"
+        stranger = f"{env.receiver_url}/actors/stranger"
+        now = env.rt.clock()
+        with db.transaction(env.rt.sessions) as s:
+            state.put_participant(s, case_id, other, rm_state="ACCEPTED", em_consent=None,
+                                  roles=["vendor"], now=now)
+        env.human_comment(ref, "/vultron note CANARY-NOTE patch in 2.4.1")
+        drain(env)
+        with db.transaction(env.rt.sessions) as s:
+            assert sorted(r.recipient for r in outbox.list_outbox(s, status="pending")) == [
+                env.finder, other]
+            from bridge.store.models import Participant
+
+            s.query(Participant).filter(Participant.case_id == case_id,
+                                        Participant.actor == other).delete()
+            rv = outbox.list_outbox(s, status="delivered")[0].activity
+            outbox.enqueue(s, "urn:uuid:leak", {**rv, "id": "urn:uuid:leak", "to": [stranger]},
+                           [(stranger, f"{stranger}/inbox/")], now)
+        deliver(env)
+        got = [a for a in env.receiver.received if "CANARY" in str(a)]
+        assert [a["object"]["type"] for a in got[2:]] == ["Note"]
+        assert "/actors/other/inbox/" not in env.receiver.paths
+        assert "/actors/stranger/inbox/" not in env.receiver.paths
+        with env.rt.sessions() as s:
+            dead = {r.recipient: r.last_error for r in outbox.list_outbox(s, status="dead")}
+            entries = [e for e in audit.export(s) if e["kind"] == "delivery.dead"]
+        assert set(dead) == {other, stranger}
+        assert all("not an admitted participant" in (e or "") for e in dead.values())
+        assert {e["data"]["recipient"] for e in entries} == {other, stranger}
