@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bridge.core.rules import CaseView, Decision, Intent
-from bridge.core.rules.decide import CREATE_CASE
+from bridge.core.rules.decide import ADD_EMBARGO_TO_CASE, CREATE_CASE
 from bridge.core.rules.owner import (
     FINDER_ROLES,
     OWNER_ROLES,
@@ -59,9 +59,23 @@ def apply_decision(session: Session, rt: Runtime, decision: Decision, view: Case
         activity = render(intent, ctx)
         outbox.enqueue(session, str(activity["id"]), activity,
                        recipients(activity, rt.actor_id), now)
-        _embargo_bookkeeping(session, current.subject, intent, activity, ctx.invite, now)
+        if _embargo_bookkeeping(session, current.subject, intent, activity, ctx.invite, now):
+            ctx = render_context(session, current, rt.actor_id, seed, published,
+                                 ctx.case_document)
         sent.append(intent.message)
     return sent
+
+
+def announce_embargo(session: Session, rt: Runtime, case_id: str, seed: str,
+                     now: float) -> list[str]:
+    """As the case's owner, put its ``active_embargo`` in force at every participant
+    (``Add(EmbargoEvent → case)``) — for inbound handling when a participant accepted the
+    proposal we made (``seed``: that input's, so reprocessing queues nothing new)."""
+    view = load_view(session, case_id, rt.actor_id, "")
+    if not view.owner or view.active_embargo is None:
+        return []
+    intent = Intent(ADD_EMBARGO_TO_CASE, case_id)
+    return apply_decision(session, rt, Decision(intents=(intent,)), view, seed, now)
 
 
 def _inline_report(session: Session, offer_id: object,
@@ -125,11 +139,12 @@ def _remaining(proposed: object, embargo_id: str | None) -> list[Any]:
 
 def _embargo_bookkeeping(session: Session, subject: str, intent: Intent,
                          activity: dict[str, Any], invite: ASObject | None,
-                         now: float) -> None:
+                         now: float) -> bool:
+    """Record what an embargo message did to the subject's embargoes; whether it changed."""
     code = intent.message
     record = state.get_case(session, subject)
     if record is None or code not in ("EP", "EV", "EA", "EC", "ER", "EJ", "ET"):
-        return
+        return False
     proposed = record.data.get("proposed_embargoes")
     if code in ("EP", "EV"):
         obj = activity.get("object")
@@ -139,17 +154,18 @@ def _embargo_bookkeeping(session: Session, subject: str, intent: Intent,
             entry = {"id": embargo_id, "end": end}
             update_data(session, subject, {
                 "proposed_embargoes": [*_remaining(proposed, embargo_id), entry]}, now)
-        return
+        return True
     if code == "ET":
         update_data(session, subject, {"active_embargo": None}, now)
-        return
+        return True
     embargo = getattr(invite, "object_", None)
     if not isinstance(embargo, EmbargoEvent) or not embargo.id:
-        return
+        return False
     changes: dict[str, Any] = {"proposed_embargoes": _remaining(proposed, embargo.id)}
     if code in ("EA", "EC"):
         ref = embargo_ref({"id": embargo.id,
                            "end": embargo.end_time.timestamp() if embargo.end_time else None})
         changes["active_embargo"] = embargo_data(ref)
     update_data(session, subject, changes, now)
+    return True
 

@@ -110,9 +110,15 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
     elif code in ("EP", "EV"):
         embargo = EmbargoEvent(
             id=stable_id(ctx.actor, ctx.seed, "embargo"), context=case.id,
-            end_time=intent.end_time, published=ctx.published,
+            start_time=ctx.published, end_time=intent.end_time, published=ctx.published,
         )
         activity = f.propose_embargo(embargo=embargo, case=case, **common)
+    elif code == "ADD_EMBARGO_TO_CASE":
+        active = ctx.active_embargo
+        if active is None:
+            raise ConfigurationError("the embargo to put in force is not known by its id")
+        embargo = EmbargoEvent(id=active.id, context=case.id, end_time=active.end)
+        activity = f.add_embargo_to_case(obj=embargo, case=case, **common)
     elif code == "ET":
         active = ctx.active_embargo
         if active is None:

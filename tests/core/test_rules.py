@@ -333,3 +333,14 @@ def test_refusal_says_what_to_do_instead_in_each_rm_state(state: RM, action: str
         assert "/vultron reengage" in body and "/vultron engage`" not in body
     if state is RM.VALID:
         assert "/vultron engage" in body and "/vultron reengage" not in body
+
+
+def test_O12_accepting_as_the_case_owner_puts_the_embargo_in_force() -> None:
+    """The reference's participants keep EM NONE after their own Accept until the owner's
+    ``Add(EmbargoEvent → case)``; as owner we send it after our EA/EC."""
+    ours = replace(view(RM.ACCEPTED, Embargo(EM.PROPOSED, None, END)), owner=True, in_case=True)
+    d = decide(labeled("vultron:embargo-accept"), ours, RULES, NOW)
+    assert sent(d) == ["EA", "ADD_EMBARGO_TO_CASE"]
+    theirs = replace(ours, owner=False)
+    assert sent(decide(labeled("vultron:embargo-accept"), theirs, RULES, NOW)) == ["EA"]
+    assert sent(decide(labeled("vultron:embargo-reject"), ours, RULES, NOW)) == ["ER"]

@@ -144,20 +144,13 @@ def test_EP_records_the_proposal_and_ET_names_the_accepted_embargo(tmp_path: Pat
         embargo_id = invite["object"]["id"]
         assert invite["type"] == "Invite" and invite["object"]["type"] == "EmbargoEvent"
         assert invite["context"] == case_id and invite["to"] == [env.finder]
+        assert invite["object"]["context"] == case_id and "startTime" in invite["object"]
         with env.rt.sessions() as s:
             case = load_case(s, case_id)
         assert case is not None and [e.id for e in case.proposed] == [embargo_id]
         assert case.proposed[0].end is not None
         assert case.proposed[0].end.isoformat() == "2027-03-01T11:00:00+00:00"
-        # the finder's Accept of that Invite, as inbound mirroring records it
-        with db.transaction(env.rt.sessions) as s:
-            record = state.get_case(s, case_id)
-            assert record is not None
-            end = case.proposed[0].end.timestamp()
-            state.put_case(s, case_id, em_state="ACTIVE", cs_state=record.cs_state,
-                           embargo_end=end, now=env.rt.clock(), data={
-                               **record.data, "proposed_embargoes": [], "proposed_end": None,
-                               "active_embargo": {"id": embargo_id, "end": end}})
+        _accepted_by_the_finder(env, case_id, embargo_id, case.proposed[0].end.timestamp())
         env.human_comment(ref, "/vultron embargo terminate")
         (terminate,) = step(env)
         assert terminate["type"] == "Remove" and terminate["object"]["id"] == embargo_id
@@ -264,3 +257,63 @@ def test_a_non_participant_never_gets_report_content(tmp_path: Path) -> None:
         assert set(dead) == {other, stranger}
         assert all("not an admitted participant" in (e or "") for e in dead.values())
         assert {e["data"]["recipient"] for e in entries} == {other, stranger}
+
+
+def _accepted_by_the_finder(env: BridgeEnv, case_id: str, embargo_id: str, end: float) -> None:
+    """The finder's Accept of our Invite, as inbound mirroring records it (simulated)."""
+    with db.transaction(env.rt.sessions) as s:
+        record = state.get_case(s, case_id)
+        assert record is not None
+        state.put_case(s, case_id, em_state="ACTIVE", cs_state=record.cs_state,
+                       embargo_end=end, now=env.rt.clock(), data={
+                           **record.data, "proposed_embargoes": [], "proposed_end": None,
+                           "active_embargo": {"id": embargo_id, "end": end}})
+
+
+def test_announce_embargo_puts_our_accepted_proposal_in_force_once(tmp_path: Path) -> None:
+    from bridge.service.intents import announce_embargo
+
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        env.human_comment(ref, "/vultron embargo propose 2027-03-01T12:00:00Z")
+        (invite,) = step(env)
+        _accepted_by_the_finder(env, case_id, invite["object"]["id"], 1803988800.0)
+        for _ in range(2):  # the same inbound input processed twice
+            with db.transaction(env.rt.sessions) as s:
+                announce_embargo(s, env.rt, case_id, "inbox:accept-1", env.rt.clock())
+        deliver(env)
+        (add,) = env.receiver.received[3:]
+        assert add["type"] == "Add" and add["object"]["type"] == "EmbargoEvent"
+        assert add["object"]["id"] == invite["object"]["id"] and add["target"]["id"] == case_id
+        assert add["to"] == [env.finder] and add["context"] == case_id
+
+
+def test_accepting_the_finders_proposal_as_owner_puts_it_in_force(tmp_path: Path) -> None:
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        invite_id = f"{env.receiver_url}/activities/invite-9"
+        embargo_id = f"{env.receiver_url}/embargoes/9"
+        now = env.rt.clock()
+        with db.transaction(env.rt.sessions) as s:  # the finder's Invite, as mirrored
+            state.put_object(s, invite_id, "Invite", {
+                "type": "Invite", "id": invite_id, "actor": env.finder, "to": [env.rt.actor_id],
+                "context": case_id, "object": {"type": "EmbargoEvent", "id": embargo_id,
+                                               "context": case_id,
+                                               "endTime": "2027-05-01T00:00:00Z"}}, now)
+            record = state.get_case(s, case_id)
+            assert record is not None
+            state.put_case(s, case_id, em_state="PROPOSED", cs_state=record.cs_state,
+                           embargo_end=None, now=now, data={
+                               **record.data, "invite_id": invite_id,
+                               "proposed_end": 1809129600.0,
+                               "proposed_embargoes": [{"id": embargo_id, "end": 1809129600.0}]})
+        env.human_label(ref, "vultron:embargo-accept")
+        accept, add = step(env)
+        assert accept["type"] == "Accept" and accept["object"]["id"] == invite_id
+        assert accept["to"] == [env.finder]
+        assert add["type"] == "Add" and add["object"]["id"] == embargo_id
+        assert add["target"]["id"] == case_id and add["to"] == [env.finder]
+        with env.rt.sessions() as s:
+            case = load_case(s, case_id)
+        assert case is not None and case.active_embargo is not None
+        assert case.active_embargo.id == embargo_id and case.proposed == ()

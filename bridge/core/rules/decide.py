@@ -67,7 +67,8 @@ class Intent:
 
     message: str
     """Message code: RV, RI, RA, RD, RC, CF, CD, CP, CX, CA, EP, EV, EA, EC, ER, EJ, ET, NOTE,
-    or CREATE_CASE (``Create(VulnerabilityCase)``: we become the owner of the report's case)."""
+    CREATE_CASE (``Create(VulnerabilityCase)``: we become the owner of the report's case) or
+    ADD_EMBARGO_TO_CASE (``Add(EmbargoEvent)``: as owner, the embargo is in force)."""
     subject: str
     text: str | None = None
     end_time: datetime | None = None
@@ -226,6 +227,8 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
 
 
 CREATE_CASE = "CREATE_CASE"
+ADD_EMBARGO_TO_CASE = "ADD_EMBARGO_TO_CASE"
+"""``Add(EmbargoEvent → case)``: as owner, the accepted embargo is in force on the case."""
 
 
 def _owning(view: CaseView, decision: Decision) -> Decision:
@@ -292,8 +295,12 @@ def _em(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         effects.append(SetLabels(ref=ref, remove=label_specs.exclusive_with(
             "vultron:embargo-active") + ("vultron:embargo-active",)))
     end_time = end if end is not None else new.end_time
+    intents = [Intent(em_event.value, view.subject, end_time=end_time)]
+    if em_event in (EMEvent.ACCEPT, EMEvent.ACCEPT_REVISION) and view.owner and view.in_case:
+        # the owner puts the accepted embargo in force on the case (participants' EM follows)
+        intents.append(Intent(ADD_EMBARGO_TO_CASE, view.subject, end_time=end_time))
     return Decision(
-        intents=(Intent(em_event.value, view.subject, end_time=end_time),),
+        intents=tuple(intents),
         effects=tuple(effects),
         view=replace(view, embargo=new),
     )
