@@ -159,6 +159,31 @@ class ActionConfig(_Strict):
 
 
 class ApiToken(_Strict):
+    stall_seconds: float = Field(300.0, ge=5, le=86_400)
+    """``/readyz`` answers 503 when a processing or delivery loop of this process has not
+    made progress (no heartbeat) for this long."""
+    max_pending_age_seconds: float | None = Field(900.0, ge=5)
+    """``/readyz`` answers 503 when the oldest due pending input has waited this long for a
+    worker (any process's); ``null`` turns the check off."""
+
+
+class ServerConfig(_Strict):
+    """The HTTP server of ``serve`` (bridge.service.httpserver)."""
+
+    request_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    """A request — head and body — must arrive within this long after its connection opened
+    (or its previous response ended); else 408 and the connection is closed."""
+    keep_alive_seconds: int = Field(5, ge=1, le=300)
+    """An idle keep-alive connection is closed after this long."""
+    max_header_bytes: int = Field(16_384, ge=1024, le=1_048_576)
+    """The largest request head (request line and headers) accepted."""
+
+
+class LoggingConfig(_Strict):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    """``serve``/``worker`` log level (``--log-level`` overrides)."""
+    format: Literal["text", "json"] = "text"
+    """One line per event: ``key=value`` text or a JSON object (``--log-format``)."""
     token: SecretStr
     role: Literal["coordinator", "auditor", "vendor"]
     cases: tuple[str, ...] = ()
@@ -193,6 +218,8 @@ class BridgeConfig(_Strict):
                 raise ValueError(f"{where}.tracker names {dest.tracker!r}, not under trackers")
             confidential = dest.mode is DestinationMode.CONFIDENTIAL_ISSUE
             if tracker.kind is TrackerKind.GITLAB and not confidential:
+    server: ServerConfig = ServerConfig()
+    logging: LoggingConfig = LoggingConfig()
                 raise ValueError(f"{where}.mode must be confidential_issue on GitLab")
             if tracker.kind is TrackerKind.GITHUB and confidential:
                 raise ValueError(f"{where}.mode must be advisory or private_issue on GitHub")

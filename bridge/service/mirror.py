@@ -93,6 +93,8 @@ def route(ctx: Context, depth: int = 0) -> Mirrored:
         return case.on_invitation(ctx, known)
     if claim.act is Act.INVITE_ANSWER:
         return case.on_invite_answer(ctx, known, claim.accept)
+    if claim.act is Act.REPORT_ANSWER:
+        return case.on_report_answer(ctx, known, claim)
     return _dispatch(ctx)
 
 
@@ -155,8 +157,10 @@ def _answers_embargo(obj: object) -> bool:
 def _unwrap(ctx: Context, obj: object) -> Context | None:
     """The activity an ``Announce`` relays: a ledger entry's snapshot, or an inline activity."""
     hint = ctx.case_hint
+    event = None
     if isinstance(obj, CaseLedgerEntry):
         hint = obj.case_id or hint
+        event = obj.event_type
         obj = obj.payload_snapshot
     if isinstance(obj, Activity):
         if obj.actor is None:
@@ -164,5 +168,5 @@ def _unwrap(ctx: Context, obj: object) -> Context | None:
         if obj.id is None:
             obj = obj.model_copy(update={"id": ctx.activity.id})
         return Context(ctx.rt, ctx.item, obj, hint or ref_id(obj.context),
-                       relayed_by=ctx.sender)
+                       ledger_event=event, relayed_by=ctx.sender)
     return None

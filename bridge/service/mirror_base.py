@@ -60,6 +60,8 @@ class Context:
     activity: Activity
     case_hint: str | None = None
     """The case a ledger entry names (``caseId``) when the activity came inside one."""
+    ledger_event: str | None = None
+    """The ``eventType`` of the ledger entry the activity came in (``case_fully_closed`` …)."""
     relayed_by: str | None = None
     """The actor that relayed this activity (the ``Announce`` it came in): the one the
     request's signature or trusted-peer rule vouched for."""
@@ -200,6 +202,37 @@ def participant_rows(session: Session, subject: str) -> list[Row]:
     statuses = case_data(session, subject).get("statuses") or {}
     return [Row(p.actor, p.roles, p.rm_state, p.em_consent, statuses.get(p.actor))
             for p in state.participants_for_case(session, subject)]
+
+
+def _merge_letters(old: str, new: str) -> str:
+    """CS events only ever happen: a letter once upper-case stays so."""
+    return "".join(o.upper() if (o.isupper() or n.isupper()) else o
+                   for o, n in zip(old, new, strict=True))
+
+
+def refresh_vfd(session: Session, case_id: str, us: str, now: float, *,
+                reset: bool = False) -> None:
+    """The case's vfd part follows its vendors: the statuses vendor participants announced
+    (we, as a vendor that received the report, are aware: ``V``). ``reset`` (a case we just
+    learnt of) takes the vendors' word instead of merging it into the default."""
+    record = state.get_case(session, case_id)
+    if record is None or record.data.get("kind") != "case":
+        return
+    statuses = record.data.get("statuses") or {}
+    found = "vfd"
+    for person in state.participants_for_case(session, case_id):
+        if "vendor" not in person.roles:
+            continue
+        said = statuses.get(person.actor)
+        if isinstance(said, str) and len(said) == 3:
+            found = _merge_letters(found, said)
+        if person.actor == us:
+            found = _merge_letters(found, "Vfd")
+    vfd, _, pxa = record.cs_state.partition(".")
+    new = found if reset else _merge_letters(vfd, found)
+    if new != vfd:
+        state.put_case(session, case_id, em_state=record.em_state, cs_state=f"{new}.{pxa}",
+                       embargo_end=record.embargo_end, data=record.data, now=now)
 
 
 def put_status(session: Session, subject: str, actor: str, vfd: str, now: float) -> None:

@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bridge.core.case.authority import tied_reports
+from bridge.core.case.claims import Claim
 from bridge.core.case.model import Known
 from bridge.core.effects import Comment
 from bridge.core.refs import TrackerRef
 from bridge.core.states.em import EM
+from bridge.core.urls import same_origin
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.base import ASObject, ref_id, ref_ids
 from bridge.core.vocab.emit import to_wire
@@ -42,6 +44,7 @@ from bridge.service.mirror_base import (
     put_participant,
     put_status,
     pxa_label_effects,
+    refresh_vfd,
     resolve_subject,
 )
 from bridge.service.mirror_report import destination
@@ -130,8 +133,11 @@ def _participant(session: Session, ctx: Context, case_id: str, actor: str | None
         put_status(session, case_id, actor, inline[-1].vfd_state.value, ctx.now)
     if consent is None and inline and inline[-1].em_consent_state:
         consent = inline[-1].em_consent_state.value
-    if actor == ctx.rt.actor_id:
-        rm = None  # our own RM state comes from our tracker, not from a peer's view of it
+    mine = state.get_participant(session, case_id, actor) if actor == ctx.rt.actor_id else None
+    if mine is not None and mine.rm_state != "START":
+        # our own RM state comes from our tracker, not from a peer's view of it — but a case
+        # that admits us seeds it (the reference seeds its reporter at ACCEPTED)
+        rm = None
     put_participant(session, case_id, actor, ctx.now, rm=rm, roles=roles, consent=consent)
 
 
@@ -153,6 +159,7 @@ def _case_plan(session: Session, ctx: Context, case: VulnerabilityCase, *, inlin
                meta: dict[str, Any] | None = None) -> tuple[str, Planned]:
     """State, links and effects of a case document (``reports``: the ones it may hold)."""
     case_id = case.id or ""
+    new = state.get_case(session, case_id) is None
     record = ensure_case(session, case_id, ctx.now)
     if meta:
         data = {**record.data, **{k: v for k, v in meta.items() if v is not None}}
@@ -164,6 +171,7 @@ def _case_plan(session: Session, ctx: Context, case: VulnerabilityCase, *, inlin
     for report_id in dict.fromkeys([*named, *extra_reports]):
         _attach_report(session, ctx, case_id, report_id)
     _participants(session, ctx, case)
+    refresh_vfd(session, case_id, ctx.rt.actor_id, ctx.now, reset=new)
     status = case.current_status()
     plan: Planned = []
     refs = linked_refs(session, ctx.rt, case_id)
@@ -184,8 +192,15 @@ def on_case_document(ctx: Context, known: Known, message: str) -> Mirrored:
     proposed = known.proposed
     assert isinstance(case, VulnerabilityCase) and proposed is not None
     current = known.case
-    owner = current.owner if current and current.owner else proposed.owner
-    manager = current.case_actor if current and current.case_actor else proposed.case_actor
+    by_role = next((a for a, p in proposed.participants.items() if "case_owner" in p.roles),
+                   None)
+    # the owner the document names by role wins over one inferred earlier (a ledger's
+    # create_case snapshot names participants by id only, so its sender was taken for the
+    # owner); the sender is authorized for the case already
+    owner = by_role or (current.owner if current and current.owner else proposed.owner)
+    manager = proposed.case_actor or (current.case_actor if current else None)
+    if manager is None and current is not None and current.owner not in (None, owner):
+        manager = current.owner if same_origin(current.owner, owner) else None
     judged = replace(proposed, owner=owner, case_actor=manager)
     ok, refused = tied_reports(known, judged)
     embargo = embargo_data(proposed.active_embargo) if proposed.active_embargo else None
@@ -253,6 +268,26 @@ def on_invite_answer(ctx: Context, known: Known, accept: bool) -> Mirrored:
         refs = linked_refs(session, ctx.rt, case.id)
         return case.id, participants_effects(session, ctx.rt, case.id, refs)
     return planned(ctx, "ACCEPT_INVITE_TO_CASE" if accept else "REJECT_INVITE_TO_CASE", decide)
+
+
+_ANSWER_RM = {"Accept": "VALID", "TentativeReject": "INVALID", "Reject": "CLOSED"}
+
+
+def on_report_answer(ctx: Context, known: Known, claim: Claim) -> Mirrored:
+    """The recipient's RV/RI/RC of a report we offered (``Accept``/``TentativeReject``/
+    ``Reject`` of our Offer, maybe relayed by its case actor): its RM state in the report's
+    case, or on the report before a case exists."""
+    report = known.report(claim.report_id)
+    assert report is not None and report.offered_to  # the authority rule saw to it
+    rm = _ANSWER_RM.get(ctx.activity.type, "VALID")
+    subject = known.case.id if known.case else report.id
+    recipient = report.offered_to
+
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        put_participant(session, subject, recipient, ctx.now, rm=rm)
+        refs = linked_refs(session, ctx.rt, subject)
+        return subject, participants_effects(session, ctx.rt, subject, refs)
+    return planned(ctx, {"VALID": "RV", "INVALID": "RI"}.get(rm, "RC"), decide)
 
 
 def invitation_issue(ctx: Context, case_id: str, inviter: str) -> TrackerRef:
@@ -327,6 +362,7 @@ def on_participant_status(ctx: Context, status: ParticipantStatus, target: Any) 
             return "the participant status names no participant"
         _participant(session, ctx, case_id, actor, [status], [r.value for r in status.cvd_role],
                      None)
+        refresh_vfd(session, case_id, ctx.rt.actor_id, ctx.now)
         refs = linked_refs(session, ctx.rt, case_id)
         return case_id, participants_effects(session, ctx.rt, case_id, refs)
     return planned(ctx, "ADD_PARTICIPANT_STATUS", decide)
@@ -362,8 +398,12 @@ def on_engagement(ctx: Context, message: str, rm: str) -> Mirrored:
         case_id = case_of(session, ref_id(inner), ctx.case_hint, ref_id(ctx.activity.context))
         if case_id is None or actor is None:
             return "the engagement message names no case or no actor"
-        ensure_case(session, case_id, ctx.now)
+        record = ensure_case(session, case_id, ctx.now)
         put_participant(session, case_id, actor, ctx.now, rm=rm)
+        manager = record.data.get("case_actor")
+        if ctx.ledger_event == "case_fully_closed" and isinstance(manager, str):
+            # the case actor logs that every participant has left: it closes too
+            put_participant(session, case_id, manager, ctx.now, rm="CLOSED")
         refs = linked_refs(session, ctx.rt, case_id)
         return case_id, participants_effects(session, ctx.rt, case_id, refs)
     return planned(ctx, message, decide)

@@ -18,11 +18,12 @@ A message the state machine refuses changes nothing and is finished as ``ignored
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.core.case.model import EmbargoRef
 from bridge.core.catalogue.classify import classify
 from bridge.core.effects import Comment
 from bridge.core.errors import InputError, TransitionRefused
@@ -49,6 +50,11 @@ from bridge.service.mirror_case import case_of
 from bridge.service.mirror_texts import embargo_changed, embargo_proposed
 from bridge.service.subjects import UNKNOWN_END, load_view, save_view
 from bridge.store import state
+from bridge.store.cases import embargo_data
+
+
+def _when(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
 
 _WHAT = {EMEvent.ACCEPT: "accepted", EMEvent.ACCEPT_REVISION: "accepted the revision of",
          EMEvent.REJECT: "rejected", EMEvent.REJECT_REVISION: "rejected the revision of",
@@ -110,6 +116,11 @@ def on_proposal(ctx: Context, embargo: EmbargoEvent) -> Mirrored:
             return "not an embargo proposal"
         state.put_object(session, ctx.key, "Invite", to_wire(ctx.activity), ctx.now)
         data = {**case_data(session, subject), "invite_id": ctx.key}
+        if embargo.id:  # the proposal by its real identity, for our answer and the owner's
+            proposals = [p for p in data.get("proposed_embargoes") or []
+                         if isinstance(p, dict) and p.get("id") != embargo.id]
+            data["proposed_embargoes"] = [*proposals, embargo_data(EmbargoRef(
+                embargo.id, embargo.end_time))]
         new = _transition(ctx, session, subject, event, embargo.end_time, data)
         if isinstance(new, str):
             return new
@@ -138,22 +149,49 @@ def on_answer(ctx: Context) -> Mirrored:
         subject = _subject(session, ctx, invite, embargo)
         if subject is None:
             return "the embargo answer names no case"
-        current = EM(state.get_case(session, subject).em_state)  # type: ignore[union-attr]
+        if ctx.actor == ctx.rt.actor_id:
+            return "our own embargo answer came back (relayed)"
+        record = state.get_case(session, subject)
+        assert record is not None
+        current = EM(record.em_state)
         event = _event(ctx, current)
         if event not in _WHAT or event is EMEvent.TERMINATE:
             return "not an answer to an embargo proposal"
+        accepted = event in (EMEvent.ACCEPT, EMEvent.ACCEPT_REVISION)
+        owner = record.data.get("owner")
+        theirs = record.data.get("kind") == "case" and owner not in (None, ctx.rt.actor_id)
+        if theirs and not _pending(record.data, record.em_state, embargo):
+            return f"{event.value} refused: it answers no pending embargo proposal"
+        if ctx.actor:
+            put_participant(session, subject, ctx.actor, ctx.now,
+                            consent="SIGNATORY" if accepted else "DECLINED")
+        if theirs:
+            # only the owner's word moves another party's case embargo (its Add(EmbargoEvent)
+            # or CaseStatus): a participant's answer records that participant's consent
+            refs = linked_refs(session, ctx.rt, subject)
+            body = embargo_changed(subject, ctx.actor, _WHAT[event], current.value,
+                                   _when(record.embargo_end))
+            return subject, _comment(refs, body, ctx)
         new = _transition(ctx, session, subject, event,
                           embargo.end_time if embargo else None, case_data(session, subject))
         if isinstance(new, str):
             return new
-        accepted = event in (EMEvent.ACCEPT, EMEvent.ACCEPT_REVISION)
-        if ctx.actor and ctx.actor != ctx.rt.actor_id:
-            put_participant(session, subject, ctx.actor, ctx.now,
-                            consent="SIGNATORY" if accepted else "DECLINED")
         refs = linked_refs(session, ctx.rt, subject)
         body = embargo_changed(subject, ctx.actor, _WHAT[event], new.state.value, new.end_time)
         return subject, em_label_effects(refs, new.state.value) + _comment(refs, body, ctx)
     return planned(ctx, "EMBARGO_ANSWER", decide)
+
+
+def _pending(data: dict[str, Any], em_state: str, embargo: EmbargoEvent | None) -> bool:
+    """Does an answer naming ``embargo`` answer the proposal pending in the case?"""
+    if em_state not in (EM.PROPOSED.value, EM.REVISE.value):
+        return False
+    proposals = [p for p in data.get("proposed_embargoes") or [] if isinstance(p, dict)]
+    if embargo is not None and embargo.id and proposals:
+        return any(p.get("id") == embargo.id for p in proposals)
+    end = data.get("proposed_end")
+    return embargo is None or embargo.end_time is None or end is None or (
+        abs(embargo.end_time.timestamp() - float(end)) < 1)
 
 
 def on_terminate(ctx: Context, embargo: EmbargoEvent | None) -> Mirrored:
@@ -186,6 +224,10 @@ def on_activate(ctx: Context, embargo: EmbargoEvent, message: str) -> Mirrored:
         if end is not None and (end.tzinfo is None or end.utcoffset() is None):
             return "the embargo end time has no time zone"
         data = {**record.data, "proposed_end": None}
+        if embargo.id:
+            data["active_embargo"] = embargo_data(EmbargoRef(embargo.id, end))
+            data["proposed_embargoes"] = [p for p in data.get("proposed_embargoes") or []
+                                          if isinstance(p, dict) and p.get("id") != embargo.id]
         stored_end = end.timestamp() if end is not None else record.embargo_end
         state.put_case(session, subject, em_state=EM.ACTIVE.value, cs_state=record.cs_state,
                        embargo_end=stored_end, data=data, now=ctx.now)

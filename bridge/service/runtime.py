@@ -21,6 +21,7 @@ from bridge.core.errors import ConfigurationError
 from bridge.core.refs import TrackerKind
 from bridge.core.retry import RetryPolicy
 from bridge.core.rules import RuleSet
+from bridge.service.supervise import Loops
 from bridge.core.tracker import TrackerAdapter
 from bridge.store import db
 
@@ -44,6 +45,8 @@ def build_adapter(name: str, tracker: TrackerConfig) -> TrackerAdapter:
     return GitLabAdapter(
         tracker.api_url(),
         private_token=None if oauth else token,
+    loops: Loops = field(default_factory=Loops)
+    """This process's supervised loops and their heartbeats (``/readyz``)."""
         oauth_token=token if oauth else None,
         name=name,
         username=tracker.bot_login,

@@ -72,13 +72,20 @@ def test_proposal_accept_and_terminate(eenv: Env) -> None:
 
     eenv.post(activity("Accept", invite(END), "acc-1", actor=FINDER))
     assert eenv.work() == ["done"]
+    # another participant's answer records its consent; only the owner's word moves the
+    # case's embargo (as the reference implementation has it)
+    assert case(eenv).em_state == "PROPOSED"
+    with eenv.rt.sessions() as session:
+        finder = state.get_participant(session, CASE, FINDER)
+    assert finder is not None and finder.em_consent == "SIGNATORY"
+    eenv.post(activity("Add", embargo(END), "add-1", target=CASE))
+    assert eenv.work() == ["done"]
     assert "vultron:embargo-active" in labels(eenv)
     assert "vultron:embargo-proposed" not in labels(eenv)
     record = case(eenv)
     assert record.em_state == "ACTIVE" and record.embargo_end is not None
-    with eenv.rt.sessions() as session:
-        finder = state.get_participant(session, CASE, FINDER)
-    assert finder is not None and finder.em_consent == "SIGNATORY"
+    assert record.data["active_embargo"]["id"] == embargo(END)["id"]
+    assert record.data["proposed_embargoes"] == []
 
     eenv.post(activity("Remove", embargo(END), "rm-1", origin=CASE))
     assert eenv.work() == ["done"]
@@ -91,13 +98,20 @@ def test_proposal_accept_and_terminate(eenv: Env) -> None:
 def test_a_revision_while_active_is_ev(eenv: Env) -> None:
     eenv.post(invite(END))
     eenv.post(activity("Accept", invite(END), "acc-1", actor=FINDER))
+    eenv.post(activity("Add", embargo(END), "add-1", target=CASE))
     eenv.post(invite(LATER, 2))
-    assert eenv.work() == ["done", "done", "done"]
+    assert eenv.work() == ["done", "done", "done", "done"]
     assert case(eenv).em_state == "REVISE"
     assert "vultron:embargo-active" in labels(eenv)  # the agreed terms stay in force
     assert any("revision of the embargo" in c and "2099-06-29T22:00:00+00:00 UTC" in c
                for c in comments(eenv))
+    assert [p["id"] for p in case(eenv).data["proposed_embargoes"]] == [embargo(LATER, 2)["id"]]
     eenv.post(activity("Reject", invite(LATER, 2), "rej-2", actor=FINDER))
+    assert eenv.work() == ["done"]
+    assert case(eenv).em_state == "REVISE"  # the finder's answer is its consent only
+    # the owner keeps the agreed terms: its word puts END back in force
+    status = {"type": "CaseStatus", "context": CASE, "emState": "ACTIVE", "pxaState": "pxa"}
+    eenv.post(activity("Add", status, "st-3", target=CASE))
     assert eenv.work() == ["done"]
     record = case(eenv)
     assert record.em_state == "ACTIVE"
@@ -120,7 +134,8 @@ def test_refused_transitions_are_ignored_with_the_reason(eenv: Env) -> None:
 def test_reprocessing_an_embargo_message_changes_nothing_more(eenv: Env) -> None:
     eenv.post(invite(END))
     eenv.post(activity("Accept", invite(END), "acc-1", actor=FINDER))
-    assert eenv.work() == ["done", "done"]
+    eenv.post(activity("Add", embargo(END), "add-1", target=CASE))
+    assert eenv.work() == ["done", "done", "done"]
     before = (case(eenv).em_state, len(comments(eenv)), labels(eenv))
     make_pending(eenv)
     assert set(eenv.work()) == {"done"}
