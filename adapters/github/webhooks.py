@@ -6,6 +6,9 @@ closed), then decodes the body and normalises it (``adapters.github.normalize``)
 signature (the GitHub Action's event file). Unknown events and actions are ignored with a
 reason, never an error; malformed deliveries raise InputError; bad signatures raise
 AuthenticationError. Neither error message ever contains the body.
+
+``verify_and_parse(headers, body, settings)`` and ``parse_trusted`` are the entries every
+adapter has (the registry's ``TrackerSpec``); they call the two functions above.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from adapters.github.normalize import HANDLERS, Delivery
 from adapters.github.signature import lower_headers, verify_signature
+from adapters.spec import WebhookSettings
 from bridge.core.errors import InputError
 from bridge.core.events import WebhookResult
 from bridge.core.jsonload import load_json
@@ -90,3 +94,27 @@ def parse_event(
             tracker=tracker, event_name=name, delivery_id=delivery_id, ignored=outcome
         )
     return WebhookResult(tracker=tracker, event_name=name, delivery_id=delivery_id, events=outcome)
+
+
+def _hosts(settings: WebhookSettings) -> tuple[str, ...]:
+    return settings.web_hosts or ("github.com",)
+
+
+def verify_and_parse(
+    headers: Mapping[str, str], body: bytes, settings: WebhookSettings
+) -> WebhookResult:
+    """The adapters' one webhook entry: ``settings.secrets`` are the HMAC secrets."""
+    return parse_webhook(headers, body, settings.secrets, tracker=settings.tracker,
+                         web_hosts=_hosts(settings))
+
+
+def parse_trusted(
+    headers: Mapping[str, str], body: bytes, settings: WebhookSettings
+) -> WebhookResult:
+    """Parse a delivery already trusted by its path (a local file): no signature check."""
+    folded = lower_headers(headers)
+    event = folded.get(EVENT_HEADER, "").strip()
+    if not event:
+        raise InputError("no event name: give --event NAME or an X-GitHub-Event header")
+    return parse_event(event, _load_json(body), delivery_id=folded.get(DELIVERY_HEADER),
+                       tracker=settings.tracker, web_hosts=_hosts(settings))

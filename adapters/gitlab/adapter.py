@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
-from adapters.gitlab.base import GitLabBase, attrs_of, drain, is_conflict
+from adapters.gitlab.session import GitLabBase, attrs_of, drain, is_conflict
 from bridge.core.effects import Destination
 from bridge.core.errors import (
     AmbiguousWrite,

@@ -9,6 +9,10 @@ Delivery id (idempotency key): ``Idempotency-Key``, which GitLab keeps stable ac
 ``X-Gitlab-Webhook-UUID`` changes on every attempt and is never used. When an older GitLab
 sends no ``Idempotency-Key``, ``X-Gitlab-Event-UUID`` (one per triggering event) is used,
 then the Standard Webhooks ``webhook-id``.
+
+``verify_and_parse(headers, body, settings)`` is the entry every adapter has (the registry's
+``TrackerSpec.verify_and_parse``); ``parse_trusted`` parses without authentication, for a
+delivery already trusted (``vultron-bridge translate`` on a local file).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.gitlab.handlers import HANDLERS, HOOK_KINDS, Context, shown
-from adapters.gitlab.signatures import verify_standard_webhook, verify_token
+from adapters.gitlab.normalize import HANDLERS, HOOK_KINDS, Context, shown
+from adapters.gitlab.signature import verify_standard_webhook, verify_token
+from adapters.spec import WebhookSettings
 from bridge.core.errors import AuthenticationError, ConfigurationError, InputError
 from bridge.core.events import WebhookResult
 from bridge.core.jsonload import load_json
@@ -92,6 +97,28 @@ def parse_webhook(
     """
     h = _headers(headers)
     authenticate(h, body, tokens=tokens, signing_keys=signing_keys, now=now, tolerance=tolerance)
+    return _parse(h, body, tracker)
+
+
+def verify_and_parse(
+    headers: Mapping[str, str], body: bytes, settings: WebhookSettings
+) -> WebhookResult:
+    """The adapters' one webhook entry: ``settings.secrets`` are ``X-Gitlab-Token`` values,
+    ``settings.signing_keys`` Standard Webhooks keys (every configured one must pass)."""
+    return parse_webhook(
+        headers, body, tokens=settings.secrets, signing_keys=settings.signing_keys,
+        now=settings.now, tolerance=settings.tolerance, tracker=settings.tracker,
+    )
+
+
+def parse_trusted(
+    headers: Mapping[str, str], body: bytes, settings: WebhookSettings
+) -> WebhookResult:
+    """Parse a delivery already trusted by its path (a local file): no authentication."""
+    return _parse(_headers(headers), body, settings.tracker)
+
+
+def _parse(h: Mapping[str, str], body: bytes, tracker: str) -> WebhookResult:
     payload = load_json(body, max_bytes=MAX_BODY_BYTES, max_depth=MAX_DEPTH)
     if not isinstance(payload, dict):
         raise InputError("the webhook body must be a JSON object")

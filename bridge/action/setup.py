@@ -58,7 +58,7 @@ class Run:
 
 def _tracker_name(config: BridgeConfig, api_url: str) -> str:
     for name, tracker in config.trackers.items():
-        if tracker.kind is TrackerKind.GITHUB and tracker.api_url() == api_url:
+        if tracker.kind == TrackerKind.GITHUB and tracker.api_url() == api_url:
             return name
     return "github"
 

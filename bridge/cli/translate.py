@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,6 @@ from bridge.core.errors import BridgeError, InputError
 
 MAX_PAYLOAD = 25 * 1024 * 1024
 """GitHub's and GitLab's own limit on a webhook body."""
-LOCAL_TOKEN = "vultron-bridge-translate-local"
 
 
 def _read(path: str, what: str, limit: int) -> bytes:
@@ -53,34 +53,32 @@ def _headers(path: str | None) -> dict[str, str]:
     return {k.lower(): str(v) for k, v in data.items()}
 
 
-def _parse(tracker: str, name: str, headers: dict[str, str], body: bytes, secret: str | None,
+def _parse(kind: str, name: str, headers: dict[str, str], body: bytes, secret: str | None,
            event: str | None, web_host: str | None) -> Any:
-    if tracker == "github":
-        from adapters.github.webhooks import parse_event, parse_webhook
+    from adapters.registry import spec
+    from adapters.spec import WebhookSettings
 
-        hosts = (web_host,) if web_host else ("github.com",)
-        if event and "x-github-event" not in headers:
-            headers = {**headers, "x-github-event": event}
-        if secret is not None:
-            return parse_webhook(headers, body, [secret], tracker=name, web_hosts=hosts)
-        from bridge.core.jsonload import load_json
+    tracker = spec(kind)
+    if event and tracker.event_header not in headers:
+        headers = {**headers, tracker.event_header: event}
+    host = web_host or tracker.web_host
+    settings = WebhookSettings(tracker=name, web_hosts=(host,) if host else (), now=time.time())
+    if secret is None:  # a local file is trusted: parse it without verification
+        return tracker.parse_trusted(headers, body, settings)
+    if secret.startswith("whsec_"):  # a Standard Webhooks signing key
+        return tracker.verify_and_parse(headers, body, replace(settings, signing_keys=(secret,)))
+    return tracker.verify_and_parse(headers, body, replace(settings, secrets=(secret,)))
 
-        if "x-github-event" not in headers:
-            raise InputError("no event name: give --event NAME or an X-GitHub-Event header")
-        return parse_event(headers["x-github-event"], load_json(body, max_bytes=MAX_PAYLOAD),
-                           delivery_id=headers.get("x-github-delivery"), tracker=name,
-                           web_hosts=hosts)
-    from adapters.gitlab.webhooks import parse_webhook as parse_gitlab
 
-    if secret is None:  # a local file is trusted: present the token we accept
-        headers = {**headers, "x-gitlab-token": LOCAL_TOKEN}
-        secret = LOCAL_TOKEN
-    if event and "x-gitlab-event" not in headers:
-        headers = {**headers, "x-gitlab-event": event}
-    signing = [secret] if secret.startswith("whsec_") else []
-    tokens = [] if signing else [secret]
-    return parse_gitlab(headers, body, tokens=tokens, signing_keys=signing, now=time.time(),
-                        tracker=name)
+def _kind(tracker: str) -> str:
+    """``--tracker`` names no configured tracker: it must be a kind (a usage error if not)."""
+    from adapters.registry import TRACKERS
+
+    if tracker not in TRACKERS:
+        raise click.UsageError(
+            f"--tracker {tracker[:40]!r} is neither a configured tracker nor a kind "
+            f"({', '.join(sorted(TRACKERS))})")
+    return tracker
 
 
 def _messages(event: Any, rules: Any, view: Any) -> dict[str, Any]:
@@ -105,7 +103,8 @@ def _messages(event: Any, rules: Any, view: Any) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--tracker", type=click.Choice(["github", "gitlab"]), required=True)
+@click.option("--tracker", required=True,
+              help="a configured tracker name, or a tracker kind (github, gitlab, ...)")
 @click.option("--payload", "payload_file", required=True, help="the webhook body (JSON file)")
 @click.option("--headers", "headers_file", help="a JSON object of header names to values")
 @click.option("--secret", envvar="VULTRON_BRIDGE_WEBHOOK_SECRET",
@@ -129,10 +128,9 @@ def translate(tracker: str, payload_file: str, headers_file: str | None, secret:
         config = load_config(config_path)
         body = _read(payload_file, "payload", MAX_PAYLOAD)
         headers = _headers(headers_file)
-        tracker_config = config.trackers.get(tracker)
-        web_host = tracker_config.web_host if tracker_config else None
-        result = _parse(tracker, tracker, headers, body, secret, event, web_host)
         cfg = config.trackers.get(tracker)
+        kind = cfg.kind if cfg else _kind(tracker)
+        result = _parse(kind, tracker, headers, body, secret, event, cfg.web_host if cfg else None)
         rules = RuleSet.from_config(config.rules.labels, close_policy=config.rules.close_policy,
                                     bot_login=cfg.bot_login if cfg else None)
         end = datetime(2100, 1, 1, tzinfo=UTC)

@@ -10,7 +10,7 @@ from bridge.config.mail import MailConfig
 from bridge.config.publication import PublicationConfig
 from bridge.core.effects import DestinationMode
 from bridge.core.errors import InputError
-from bridge.core.refs import TrackerKind
+from bridge.core.refs import RefForm, TrackerKind
 from bridge.core.urls import normalise_prefix
 
 
@@ -38,7 +38,8 @@ class ActorConfig(_Strict):
 
 
 class TrackerConfig(_Strict):
-    kind: TrackerKind
+    kind: str
+    """The tracker's kind, one of ``adapters.registry.TRACKERS`` (github, gitlab, ...)."""
     url: str | None = None
     """API base: GitHub ``https://api.github.com`` (Enterprise: ``https://HOST/api/v3``),
     GitLab ``https://gitlab.com``. Defaults by kind."""
@@ -60,20 +61,35 @@ class TrackerConfig(_Strict):
     permission_cache_seconds: float = Field(60.0, ge=0, le=3600)
     """How long an answer about a person's access is reused before asking again."""
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        from adapters.registry import TRACKERS
+
+        if v not in TRACKERS:
+            raise ValueError(f"unknown tracker kind; use one of {', '.join(sorted(TRACKERS))}")
+        return v
+
     @model_validator(mode="after")
-    def _authority_options_match_kind(self) -> TrackerConfig:
-        github = self.kind is TrackerKind.GITHUB
-        wrong = "min_access_level" if github else "min_permission"
-        if wrong in self.model_fields_set:
-            right = "min_permission" if github else "min_access_level"
-            raise ValueError(f"{wrong} is for {'GitLab' if github else 'GitHub'} trackers; "
-                             f"use {right}")
+    def _options_match_kind(self) -> TrackerConfig:
+        from adapters.registry import TRACKERS
+
+        spec = TRACKERS[self.kind]
+        for option in sorted(self.model_fields_set):
+            owners = [t.title for t in TRACKERS.values() if option in t.options]
+            if owners and option not in spec.options:
+                hint = f"; {spec.options_hint}" if spec.options_hint else ""
+                raise ValueError(f"{option} is for {' and '.join(owners)} trackers{hint}")
+        if self.url is None and spec.default_url is None:
+            raise ValueError(f"url is required for {spec.title} trackers")
         return self
 
     def api_url(self) -> str:
-        if self.url:
-            return self.url.rstrip("/")
-        return "https://api.github.com" if self.kind is TrackerKind.GITHUB else "https://gitlab.com"
+        from adapters.registry import TRACKERS
+
+        url = self.url or TRACKERS[self.kind].default_url
+        assert url is not None  # _options_match_kind refuses a kind without one
+        return url.rstrip("/")
 
 
 class DestinationConfig(_Strict):
@@ -143,22 +159,6 @@ class ProcessingConfig(_Strict):
     order); 1 handles them one after another."""
     batch: int = Field(32, ge=1, le=500)
     """Inputs one worker claims at a time."""
-
-
-class NotifierConfig(_Strict):
-    webhook_url: SecretStr | None = None
-    """Slack-compatible incoming webhook for alarms (embargo breach, public destination)."""
-
-
-class ActionConfig(_Strict):
-    allow_unsealed_state: bool = False
-    """GitHub Action only: without an ``actor-key``, read and write state blocks unsealed.
-    Anyone who can edit the issue or advisory can then forge the bridge's state (and have the
-    next run sign what they wrote). Off: without a key no state is kept; with a key only a
-    block sealed with it is ever read, whatever this says."""
-
-
-class ApiToken(_Strict):
     stall_seconds: float = Field(300.0, ge=5, le=86_400)
     """``/readyz`` answers 503 when a processing or delivery loop of this process has not
     made progress (no heartbeat) for this long."""
@@ -184,6 +184,22 @@ class LoggingConfig(_Strict):
     """``serve``/``worker`` log level (``--log-level`` overrides)."""
     format: Literal["text", "json"] = "text"
     """One line per event: ``key=value`` text or a JSON object (``--log-format``)."""
+
+
+class NotifierConfig(_Strict):
+    webhook_url: SecretStr | None = None
+    """Slack-compatible incoming webhook for alarms (embargo breach, public destination)."""
+
+
+class ActionConfig(_Strict):
+    allow_unsealed_state: bool = False
+    """GitHub Action only: without an ``actor-key``, read and write state blocks unsealed.
+    Anyone who can edit the issue or advisory can then forge the bridge's state (and have the
+    next run sign what they wrote). Off: without a key no state is kept; with a key only a
+    block sealed with it is ever read, whatever this says."""
+
+
+class ApiToken(_Strict):
     token: SecretStr
     role: Literal["coordinator", "auditor", "vendor"]
     cases: tuple[str, ...] = ()
@@ -202,6 +218,8 @@ class BridgeConfig(_Strict):
     limits: LimitsConfig = LimitsConfig()
     processing: ProcessingConfig = ProcessingConfig()
     notifier: NotifierConfig = NotifierConfig()
+    server: ServerConfig = ServerConfig()
+    logging: LoggingConfig = LoggingConfig()
     action: ActionConfig = ActionConfig()
     api_tokens: tuple[ApiToken, ...] = ()
     mail: MailConfig = MailConfig()
@@ -211,24 +229,27 @@ class BridgeConfig(_Strict):
 
     @model_validator(mode="after")
     def _destinations_name_trackers(self) -> BridgeConfig:
+        from adapters.registry import TRACKERS
+
         for key, dest in self.destinations.items():
             tracker = self.trackers.get(dest.tracker)
             where = f"destinations.{key}"
             if tracker is None:
                 raise ValueError(f"{where}.tracker names {dest.tracker!r}, not under trackers")
-            confidential = dest.mode is DestinationMode.CONFIDENTIAL_ISSUE
-            if tracker.kind is TrackerKind.GITLAB and not confidential:
-    server: ServerConfig = ServerConfig()
-    logging: LoggingConfig = LoggingConfig()
-                raise ValueError(f"{where}.mode must be confidential_issue on GitLab")
-            if tracker.kind is TrackerKind.GITHUB and confidential:
-                raise ValueError(f"{where}.mode must be advisory or private_issue on GitHub")
+            spec = TRACKERS[tracker.kind]
+            if dest.mode not in spec.modes:
+                modes = " or ".join(sorted(m.value for m in spec.modes))
+                raise ValueError(f"{where}.mode must be {modes} on {spec.title}")
         return self
 
-    def tracker_kinds(self) -> dict[str, TrackerKind]:
-        """Tracker names → kinds, for bridge.core.refs.parse_ref (defaults included)."""
-        kinds = {"github": TrackerKind.GITHUB, "gitlab": TrackerKind.GITLAB}
-        kinds.update({name: t.kind for name, t in self.trackers.items()})
+    def tracker_kinds(self) -> dict[str, RefForm | TrackerKind]:
+        """Tracker names → their kind's ref form, for bridge.core.refs.parse_ref (defaults
+        included)."""
+        from adapters.registry import TRACKERS
+
+        kinds: dict[str, RefForm | TrackerKind] = {
+            "github": TrackerKind.GITHUB, "gitlab": TrackerKind.GITLAB}
+        kinds.update({name: TRACKERS[t.kind].refs for name, t in self.trackers.items()})
         return kinds
 
     def web_hosts(self) -> dict[str, str]:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bridge.core.errors import InputError
-from bridge.core.refs import DEFAULT_HOSTS, DEFAULT_TRACKERS, TrackerKind, TrackerRef, parse_ref
+from bridge.core.refs import (
+    DEFAULT_HOSTS,
+    DEFAULT_TRACKERS,
+    RefForm,
+    TrackerKind,
+    TrackerRef,
+    parse_ref,
+)
 from bridge.store import audit, links
 from bridge.store.links import Relation
 from bridge.store.models import MAX_KEY
@@ -28,7 +35,7 @@ MAX_REFS = 1000
 class RefSyntax:
     """What refs may look like here: configured tracker names and web hosts."""
 
-    trackers: Mapping[str, TrackerKind]
+    trackers: Mapping[str, RefForm | TrackerKind]
     hosts: Mapping[str, str]
 
     @classmethod

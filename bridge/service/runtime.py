@@ -18,41 +18,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.config import BridgeConfig
 from bridge.config.schema import TrackerConfig
 from bridge.core.errors import ConfigurationError
-from bridge.core.refs import TrackerKind
 from bridge.core.retry import RetryPolicy
 from bridge.core.rules import RuleSet
-from bridge.service.supervise import Loops
 from bridge.core.tracker import TrackerAdapter
+from bridge.service.supervise import Loops
 from bridge.store import db
 
 AdapterFactory = Callable[[str, TrackerConfig], TrackerAdapter]
 
 
 def build_adapter(name: str, tracker: TrackerConfig) -> TrackerAdapter:
-    """The production adapter for a configured tracker (SDKs imported only here)."""
-    token = tracker.token.get_secret_value() if tracker.token else None
-    if tracker.kind is TrackerKind.GITHUB:
-        from adapters.github.adapter import GitHubAdapter
+    """The production adapter for a configured tracker (its SDK is imported only here)."""
+    from adapters.registry import spec
 
-        return GitHubAdapter.connect(
-            tracker.api_url(), token=token, name=name, bot_login=tracker.bot_login,
-            min_permission=tracker.min_permission,
-            permission_ttl=tracker.permission_cache_seconds,
-        )
-    from adapters.gitlab.adapter import GitLabAdapter
-
-    oauth = tracker.token_kind == "oauth"
-    return GitLabAdapter(
-        tracker.api_url(),
-        private_token=None if oauth else token,
-    loops: Loops = field(default_factory=Loops)
-    """This process's supervised loops and their heartbeats (``/readyz``)."""
-        oauth_token=token if oauth else None,
-        name=name,
-        username=tracker.bot_login,
-        min_access_level=tracker.min_access_level,
-        permission_ttl=tracker.permission_cache_seconds,
-    )
+    return spec(tracker.kind).connect(name, tracker)
 
 
 @dataclass
@@ -66,6 +45,8 @@ class Runtime:
     """Set when an input was stored: an in-process worker picks it up at once."""
     wake_deliver: threading.Event = field(default_factory=threading.Event)
     """Set when outbox rows were written: an in-process delivery loop sends at once."""
+    loops: Loops = field(default_factory=Loops)
+    """This process's supervised loops and their heartbeats (``/readyz``)."""
     _adapters: dict[str, TrackerAdapter] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

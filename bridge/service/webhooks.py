@@ -22,7 +22,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bridge.config.schema import TrackerConfig
 from bridge.core.errors import NotFound, TransientError
 from bridge.core.events import EventKind, WebhookResult
-from bridge.core.refs import TrackerKind
 from bridge.core.storable import check_storable
 from bridge.service import metrics
 from bridge.service.http import read_body, require_json_media_type
@@ -37,16 +36,10 @@ NOISE = frozenset({EventKind.PING, EventKind.INSTALLATION})
 def verify_and_parse(
     name: str, tracker: TrackerConfig, headers: dict[str, str], body: bytes, now: float
 ) -> WebhookResult:
-    secrets = [s.get_secret_value() for s in tracker.webhook_secrets]
-    if tracker.kind is TrackerKind.GITHUB:
-        from adapters.github.webhooks import parse_webhook as parse_github
+    from adapters.registry import spec
 
-        hosts = (tracker.web_host,) if tracker.web_host else ("github.com",)
-        return parse_github(headers, body, secrets, tracker=name, web_hosts=hosts)
-    from adapters.gitlab.webhooks import parse_webhook as parse_gitlab
-
-    keys = [k.get_secret_value() for k in tracker.signing_keys]
-    return parse_gitlab(headers, body, tokens=secrets, signing_keys=keys, now=now, tracker=name)
+    kind = spec(tracker.kind)
+    return kind.verify_and_parse(headers, body, kind.settings(name, tracker, now))
 
 
 def _store(rt: Runtime, source: str, key: str, envelope: bytes, headers: dict[str, str],

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.github.signature import sign
-from adapters.gitlab.signatures import sign_standard_webhook
+from adapters.gitlab.signature import sign_standard_webhook
 from bridge.cli.main import cli
 from tests.paths import GITHUB_CORPUS, GITLAB_CORPUS
 

@@ -50,7 +50,7 @@ def test_full_file_validates_and_interpolates_secrets() -> None:
     assert [s.get_secret_value() for s in gh.webhook_secrets] == ["old-secret", "new-secret"]
     assert config.actor.base_url == "https://bridge.acme.example"
     assert config.destinations["firmware"].mode is DestinationMode.CONFIDENTIAL_ISSUE
-    assert config.tracker_kinds()["corp-gitlab"].value == "gitlab"
+    assert config.tracker_kinds()["corp-gitlab"].kind == "gitlab"
     assert config.web_hosts()["gitlab.acme.example"] == "corp-gitlab"
     assert config.rules.close_policy == "any"
 

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from adapters.github.signature import sign
-from adapters.gitlab.signatures import sign_standard_webhook
+from adapters.gitlab.signature import sign_standard_webhook
 from bridge.config import load_config_text
 from bridge.core.errors import ConfigurationError
 from bridge.delivery.keyfetch import KeyFetcher

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from adapters.gitlab.signatures import sign_standard_webhook
+from adapters.gitlab.signature import sign_standard_webhook
 from tests.paths import GITLAB_CORPUS
 
 TOKEN = "s3cret-hook-token"

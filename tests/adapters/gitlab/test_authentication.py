@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.gitlab.signatures import (
+from adapters.gitlab.signature import (
     decode_signing_key,
     sign_standard_webhook,
     verify_standard_webhook,

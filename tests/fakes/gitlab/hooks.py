@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.gitlab.signatures import sign_standard_webhook
+from adapters.gitlab.signature import sign_standard_webhook
 from tests.fakes.gitlab.state import VISIBILITY_LEVEL, Issue, Note, Project, User, iso
 
 Sink = Callable[[dict[str, str], bytes], int]
