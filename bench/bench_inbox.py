@@ -30,6 +30,7 @@ from typing import Any
 
 from bench.load import compare
 from bench.procs import rss_mb, server
+from bridge.httpsig.keys import new_key_file
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -76,7 +77,7 @@ def _reference(n: int) -> tuple[str, dict[str, str], bytes]:
 
 def accept_path(tmp: Path, seconds: float, rounds: int, rate: float) -> dict[str, float]:
     cfg = tmp / "accept.yml"
-    cfg.write_text(CONFIG.format(port=0, key=tmp / "k.pem", db=tmp / "accept.db",
+    cfg.write_text(CONFIG.format(port=0, key=new_key_file(tmp / "k.pem"), db=tmp / "accept.db",
                                  github="http://127.0.0.1:9"))
     env = {"BENCH_SECRET": SECRET, "BENCH_DB": str(tmp / "reference.db"), "PYTHONPATH": str(REPO)}
     with server(["uvicorn", "bench.reference_app:app", "--log-level", "warning"], env=env,
@@ -97,7 +98,7 @@ def mirroring(tmp: Path, offers: int, concurrency: int | None = None) -> dict[st
 
     tmp.mkdir(parents=True, exist_ok=True)
     with remote_github() as gh:
-        cfg = CONFIG.format(port=8000, key=tmp / "k2.pem", db=tmp / "mirror.db",
+        cfg = CONFIG.format(port=8000, key=new_key_file(tmp / "k2.pem"), db=tmp / "mirror.db",
                             github=gh.base_url)
         rt = Runtime.from_config(load_config_text(cfg, env={}))
         for first, count in ((0, WARM_UP), (WARM_UP, offers)):

@@ -30,6 +30,7 @@ from pathlib import Path
 from adapters.github.signature import sign
 from bench.load import compare, distinct_json
 from bench.procs import rss_mb, server
+from bridge.httpsig.keys import new_key_file
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -63,7 +64,7 @@ def accept_path(tmp: Path, seconds: float, rounds: int, rate: float) -> dict[str
     body = PAYLOAD.read_bytes()
     make = _webhook_factory(body)
     cfg = tmp / "accept.yml"
-    cfg.write_text(CONFIG.format(port=0, key=tmp / "k.pem", db=tmp / "accept.db",
+    cfg.write_text(CONFIG.format(port=0, key=new_key_file(tmp / "k.pem"), db=tmp / "accept.db",
                                  github="http://127.0.0.1:9", secret=SECRET))
     env = {"BENCH_SECRET": SECRET, "BENCH_DB": str(tmp / "reference.db"), "PYTHONPATH": str(REPO)}
     with server(["uvicorn", "bench.reference_app:app", "--log-level", "warning"], env=env,
@@ -88,8 +89,9 @@ def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:
     with github_harness(timeout=5) as gh, running_app(receiver.app()) as receiver_url:
         port = free_port()
         cfg = tmp / "latency.yml"
-        cfg.write_text(CONFIG.format(port=port, key=tmp / "k2.pem", db=tmp / "latency.db",
-                                     github=gh.fake.base_url, secret=WEBHOOK_SECRET))
+        cfg.write_text(CONFIG.format(port=port, key=new_key_file(tmp / "k2.pem"),
+                                     db=tmp / "latency.db", github=gh.fake.base_url,
+                                     secret=WEBHOOK_SECRET))
         config = load_config_text(cfg.read_text(), env={})
         rt = Runtime.from_config(config, adapter_factory=lambda name, tracker: gh.adapter)
         env = BridgeEnv(rt, gh, receiver, f"http://127.0.0.1:{port}", receiver_url)

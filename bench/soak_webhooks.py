@@ -38,6 +38,7 @@ from adapters.github.signature import sign
 from bench.load import distinct_json
 from bench.procs import free_port, server
 from bridge.core.refs import TrackerRef
+from bridge.httpsig.keys import new_key_file
 from bridge.store import db, inbound, links, state
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, TOKEN
 from tests.fakes.github.model import Issue, Label, User
@@ -209,7 +210,7 @@ def soak(*, rate: float = 50, seconds: float = 600, tracker_delay: float = 5.0,
         numbers = _seed(url, fake, reports, f"{receiver.base}/actors/finder",
                         f"http://127.0.0.1:{port}/actors/vendor")
         config = tmp / "bridge.yaml"
-        config.write_text(CONFIG.format(port=port, key=tmp / "actor.pem", db=url,
+        config.write_text(CONFIG.format(port=port, key=new_key_file(tmp / "actor.pem"), db=url,
                                         github=fake.base_url, token=TOKEN, secret=SECRET,
                                         bot=BOT, repo=PRIVATE_REPO), encoding="utf-8")
         args = ["bridge.cli.main", "serve", "--config", str(config)]

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "worker": "bridge.cli.serve:worker",
     "ingest-mail": "bridge.cli.mail:ingest_mail",
     "migrate": "bridge.cli.serve:migrate",
+    "keygen": "bridge.cli.keygen:keygen",
     "audit": "bridge.cli.audit:audit",
     "link": "bridge.cli.links:link",
     "unlink": "bridge.cli.links:unlink",

@@ -7,7 +7,6 @@ With PostgreSQL run many ``serve --no-worker`` and many ``worker`` processes.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from pathlib import Path
@@ -23,9 +22,10 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = "vultron-bridge.yml"
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def _logging(config: BridgeConfig, level: str | None, fmt: str | None) -> None:
+    from bridge.service.logs import configure
+
+    configure(level or config.logging.level, fmt or config.logging.format)
 
 
 def _config(path: str | None, database_url: str | None) -> BridgeConfig:
@@ -41,64 +41,61 @@ def _config(path: str | None, database_url: str | None) -> BridgeConfig:
     return config
 
 
-def _runtime(config: BridgeConfig) -> Runtime:
-    from bridge.core.errors import BridgeError
-    from bridge.service.runtime import Runtime
+def _runtime(config: BridgeConfig, *, checked: bool = False) -> Runtime:
+    """The runtime on the migrated store; ``checked``: also the local start-up checks (the
+    actor key readable and valid), refusing to start otherwise."""
+    from bridge.service.startup import StartupError, open_runtime, require_local
 
     try:
-        return Runtime.from_config(config)
-    except BridgeError as exc:
-        raise click.ClickException(exc.reason) from None
-    except Exception as exc:  # noqa: BLE001 - e.g. the database is unreachable: say so, no traceback
-        raise click.ClickException(f"cannot open the database ({type(exc).__name__})") from None
+        rt = open_runtime(config)
+        if checked:
+            require_local(rt)
+    except StartupError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from None
+    return rt
 
 
 def _start_workers(rt: Runtime, stop: threading.Event, name: str) -> list[threading.Thread]:
-    from bridge.service import delivery, guard, process
+    from bridge.service.workers import start_workers
 
-    # Import what the worker threads would import lazily, here, before they start: two
-    # threads importing one package's cyclic modules at once can each see the other's
-    # half-initialised module (ImportError at start-up, found by bench/soak_webhooks.py).
-    del guard
-    process._load_handlers()
-
-    threads = [
-        threading.Thread(target=process.run_forever, args=(rt, f"{name}-process", stop),
-                         daemon=True, name="process"),
-        threading.Thread(target=delivery.run_delivery, args=(rt, f"{name}-deliver", stop),
-                         daemon=True, name="deliver"),
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
+    return start_workers(rt, stop, name)
 
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help=f"configuration file (default: ./{DEFAULT_CONFIG} if present)")
 db_option = click.option("--database-url", help="overrides database_url "
                          "(e.g. postgresql+psycopg://user@host/db)")
+level_option = click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+                            envvar="VULTRON_BRIDGE_LOG_LEVEL",
+                            help="overrides logging.level (default info)")
+format_option = click.option("--log-format", type=click.Choice(["text", "json"]),
+                             envvar="VULTRON_BRIDGE_LOG_FORMAT",
+                             help="overrides logging.format (default text)")
 
 
 @click.command()
 @config_option
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--no-worker", is_flag=True, help="only answer HTTP; run `worker` processes apart")
+@level_option
+@format_option
 def serve(config_path: str | None, database_url: str | None, host: str, port: int,
-          no_worker: bool) -> None:
+          no_worker: bool, log_level: str | None, log_format: str | None) -> None:
     """Run the webhook receiver and protocol actor (SQLite by default)."""
     import uvicorn
 
     from bridge.service.app import create_app
+    from bridge.service.httpserver import uvicorn_options
 
-    _logging()
     config = _config(config_path, database_url)
+    _logging(config, log_level, log_format)
     if "base_url" not in config.actor.model_fields_set:
         # no public URL configured: the actor lives where this process listens
         actor = config.actor.model_copy(update={"base_url": f"http://{host}:{port}"})
         config = config.model_copy(update={"actor": actor})
-    rt = _runtime(config)
+    rt = _runtime(config, checked=True)
     stop = threading.Event()
     if not no_worker:
         _start_workers(rt, stop, f"serve-{os.getpid()}")
@@ -111,7 +108,8 @@ def serve(config_path: str | None, database_url: str | None, host: str, port: in
     click.echo(f"vultron-bridge serving {rt.actor_id} on http://{host}:{port} "
                f"(database: {rt.engine.url.render_as_string(hide_password=True)})")
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning",
+                    log_config=None, **uvicorn_options(config.server))
     finally:
         stop.set()
         if listener is not None:
@@ -121,12 +119,16 @@ def serve(config_path: str | None, database_url: str | None, host: str, port: in
 @click.command()
 @config_option
 @db_option
-def worker(config_path: str | None, database_url: str | None) -> None:
+@level_option
+@format_option
+def worker(config_path: str | None, database_url: str | None, log_level: str | None,
+           log_format: str | None) -> None:
     """Process stored inputs and deliver the outbox (run several against PostgreSQL)."""
     import signal
 
-    _logging()
-    rt = _runtime(_config(config_path, database_url))
+    config = _config(config_path, database_url)
+    _logging(config, log_level, log_format)
+    rt = _runtime(config, checked=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = _start_workers(rt, stop, f"worker-{os.getpid()}")

@@ -98,13 +98,44 @@ def load_public_pem(pem: str | bytes) -> PublicKey:
 def load_or_generate(path: Path, *, kind: str = "rsa") -> PrivateKey:
     """Read the key at ``path``, or generate one there (mode 0600) when the file is absent."""
     if path.exists():
-        return load_private_pem(path.read_bytes())
-    key: PrivateKey = generate_rsa() if kind == "rsa" else generate_ed25519()
+        return load_key_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    return write_new_key(path, kind=kind)
+
+
+def write_new_key(path: Path, *, kind: str = "rsa") -> PrivateKey:
+    """Generate a key into a new file ``path`` (mode 0600); FileExistsError when it exists,
+    FileNotFoundError when its directory does not."""
+    key: PrivateKey = generate_rsa() if kind == "rsa" else generate_ed25519()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(private_pem(key))
     return key
+
+
+def new_key_file(path: Path, *, kind: str = "rsa") -> Path:
+    """``write_new_key`` returning the path: what ``vultron-bridge keygen`` (and tests that
+    configure an ``actor.key_file``) call; the bridge never creates a configured key_file."""
+    write_new_key(path, kind=kind)
+    return path
+
+
+def load_key_file(path: Path) -> PrivateKey:
+    """The private key in the file ``path``; ConfigurationError naming the path (never the
+    content) when it is missing, unreadable or not a key. Never creates anything."""
+    if not path.is_file():
+        where = "its directory does not exist" if not path.parent.is_dir() else "no such file"
+        raise ConfigurationError(f"actor.key_file {path}: {where}; fix the path, or create a "
+                                 f"key with `vultron-bridge keygen {path}`")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"actor.key_file {path}: cannot read it "
+                                 f"({exc.strerror or type(exc).__name__})") from None
+    try:
+        return load_private_pem(data)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"actor.key_file {path}: {exc.reason}") from None
 
 
 def public_key_document(actor_id: str, key: PrivateKey) -> dict[str, str]:

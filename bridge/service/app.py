@@ -13,14 +13,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from bridge import __version__
 from bridge.service import metrics
 from bridge.service.http import install_error_handlers
+from bridge.service.readiness import readiness
 from bridge.service.runtime import Runtime
 from bridge.service.webhooks import router as webhooks_router
-from bridge.store import db, inbound, outbox
+from bridge.store import inbound, outbox
 
 health = APIRouter()
 OPTIONAL_ROUTERS = ("bridge.service.actor", "bridge.service.links_api")
@@ -32,23 +32,12 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _ready(rt: Runtime) -> tuple[bool, str]:
-    try:
-        with rt.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            revision = db.current_revision(conn)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the kind is reported
-        return False, f"database unavailable ({type(exc).__name__})"
-    if revision is None:
-        return False, "database schema not migrated"
-    return True, "ok"
-
-
 @health.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: the database answers and its schema is migrated."""
-    ok, reason = await run_in_threadpool(_ready, request.app.state.runtime)
-    return JSONResponse({"status": reason}, status_code=200 if ok else 503)
+    """Readiness: the database answers with its schema migrated, this process's loops are
+    alive and beating, inputs do not wait too long (``bridge.service.readiness``)."""
+    ok, body = await run_in_threadpool(readiness, request.app.state.runtime)
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 def _gauges(rt: Runtime) -> None:

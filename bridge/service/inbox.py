@@ -22,13 +22,17 @@ Authentication, either:
 Deduplication is by activity id (``sha256:<hex>`` of the body when the activity has none). A
 second POST with the same id is answered 202 ``duplicate`` and changes nothing — also when its
 bytes differ (a peer re-serialising the same activity): the first stored copy stays, and the
-difference is written to the audit log (``inbox.changed_duplicate``).
+difference is written to the audit log (``inbox.changed_duplicate``). One exception: a
+re-send of the very same bytes of an input whose processing **failed** requeues it (answered
+202 ``requeued``, audited ``input.requeued_by_resend``): the finder's resend is how a report
+lost to a fault we have since fixed gets through (docs/inbound.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -53,10 +57,12 @@ from bridge.httpsig import Signer, VerifyPolicy, check_actor_owns_key, detect_sc
 from bridge.service import metrics
 from bridge.service.delivery import actor_key
 from bridge.service.http import read_body, require_activity_media_type
+from bridge.service.logs import event
 from bridge.service.runtime import Runtime
-from bridge.store import audit, db, inbound
+from bridge.store import audit, db, inbound, repair
 
 _LOCK = threading.Lock()
+log = logging.getLogger("bridge.inbox")
 
 
 def key_fetcher(request: Request) -> KeyFetcher:
@@ -136,16 +142,22 @@ def authenticate(rt: Runtime, fetcher: Callable[[], KeyFetcher], method: str, ur
 
 
 def _store(rt: Runtime, source: str, key: str, body: bytes, headers: dict[str, str],
-           entry: dict[str, Any]) -> inbound.AcceptResult:
+           entry: dict[str, Any]) -> tuple[inbound.AcceptResult, bool]:
+    """Store the activity; also True when it re-sent the very bytes of an input that had
+    failed, which is then requeued (``bridge.store.repair.requeue_failed_resend``)."""
     now = rt.clock()
     try:
         with db.transaction(rt.sessions) as session:
             accepted = inbound.accept(session, source, key, body, headers, now)
+            requeued = False
             if not accepted.duplicate:
                 audit.append(session, "inbox.accepted", key, entry, now)
             elif not accepted.same_body:
                 audit.append(session, "inbox.changed_duplicate", key, entry, now)
-            return accepted
+            else:
+                requeued = repair.requeue_failed_resend(session, accepted.id, now,
+                                                        sha256=str(entry["sha256"]))
+            return accepted, requeued
     except SQLAlchemyError as exc:
         raise TransientError("the store is unavailable") from exc
 
@@ -179,11 +191,13 @@ async def receive(name: str, request: Request) -> JSONResponse:
     key = activity.id or "sha256:" + hashlib.sha256(body).hexdigest()
     entry = {"type": safe_name(activity.type), "actor": actor, "auth": how,
              "sha256": hashlib.sha256(body).hexdigest()}
-    accepted = await run_in_threadpool(
+    accepted, requeued = await run_in_threadpool(
         _store, rt, f"inbox:{name}", key, body, dict(request.headers), entry
     )
-    if not accepted.duplicate:
+    if not accepted.duplicate or requeued:
         rt.wake_process.set()
-    outcome = "duplicate" if accepted.duplicate else "accepted"
+    outcome = "requeued" if requeued else "duplicate" if accepted.duplicate else "accepted"
     metrics.INBOX.labels(outcome=outcome).inc()
+    event(log, f"input.{outcome}", id=accepted.id, source=f"inbox:{name}", key=key,
+          type=entry["type"], auth=how)
     return JSONResponse({"status": outcome, "id": accepted.id}, status_code=202)

@@ -15,14 +15,17 @@ import importlib
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy.exc import OperationalError
 
 from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
 from bridge.service import metrics
+from bridge.service.faults import describe
 from bridge.service.finish import finish_item
 from bridge.service.keyed import run_keyed
+from bridge.service.logs import event
 from bridge.service.ordering import ordering_keys
 from bridge.service.runtime import Runtime
 from bridge.store import db, inbound
@@ -70,32 +73,61 @@ def _retry_after(exc: BridgeError) -> float | None:
 
 
 def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = random.random) -> str:
-    """Handle one claimed input; returns its final status (or ``retry``)."""
+    """Handle one claimed input; returns its final status (or ``retry``).
+
+    Nothing an input does can escape: a retryable error (or the database going away) retries
+    it on the policy's schedule, any other error — a ``BridgeError`` or a bug — marks this one
+    input failed with the reason (``bridge.service.faults.describe`` for the unexpected:
+    type and place, never the message), audited and logged; the worker goes on."""
     handler = _handler(item.source)
     status, error = "done", None
+    started = time.monotonic()
     try:
         if handler is None:
             status, error = "failed", f"no handler for source {item.source[:40]!r}"
         elif getattr(handler(rt, item), "finished", False):  # recorded with its last writes
-            metrics.PROCESSED.labels(source=item.source.partition(":")[0], status=status).inc()
-            return status
+            return _counted(item, status, started)
     except RETRYABLE as exc:
-        policy = rt.policy
-        if policy.exhausted(item.attempts):
-            status, error = "failed", f"{exc.kind}: {exc.reason} (gave up)"
-        else:
-            wait = policy.next_wait(item.attempts, rnd(), _retry_after(exc))
-            with db.transaction(rt.sessions) as session:
-                inbound.retry_inbound(session, item, rt.clock() + wait, f"{exc.kind}: {exc.reason}")
-            metrics.PROCESSED.labels(source=item.source.partition(":")[0], status="retry").inc()
-            return "retry"
+        return _retry_or_fail(rt, item, f"{exc.kind}: {exc.reason}", _retry_after(exc), rnd,
+                              started)
+    except OperationalError as exc:  # the database went away mid-input: not the input's fault
+        return _retry_or_fail(rt, item, f"transient: database unavailable "
+                              f"({type(exc.orig).__name__})", None, rnd, started)
     except BridgeError as exc:
         status, error = "failed", f"{exc.kind}: {exc.reason}"
+    except Exception as exc:  # noqa: BLE001 - one input must never stop the worker
+        status, error = "failed", describe(exc)
+    return _final(rt, item, status, error, started)
+
+
+def _retry_or_fail(rt: Runtime, item: InboundItem, error: str, retry_after: float | None,
+                   rnd: Callable[[], float], started: float) -> str:
+    policy = rt.policy
+    if policy.exhausted(item.attempts):
+        return _final(rt, item, "failed", f"{error} (gave up)", started)
+    wait = policy.next_wait(item.attempts, rnd(), retry_after)
+    with db.transaction(rt.sessions) as session:
+        inbound.retry_inbound(session, item, rt.clock() + wait, error)
+    event(log, "input.retry", logging.WARNING, id=item.id, source=item.source,
+          attempts=item.attempts, next_in_seconds=round(wait, 1), error=error)
+    return _counted(item, "retry", started, log_it=False)
+
+
+def _final(rt: Runtime, item: InboundItem, status: str, error: str | None,
+           started: float) -> str:
     with db.transaction(rt.sessions) as session:
         finish_item(session, item, status, rt.clock(), error)
+    return _counted(item, status, started, error)
+
+
+def _counted(item: InboundItem, status: str, started: float, error: str | None = None, *,
+             log_it: bool = True) -> str:
     metrics.PROCESSED.labels(source=item.source.partition(":")[0], status=status).inc()
-    if error:
-        log.warning("input %s failed: %s", item.id, error)
+    if log_it:
+        event(log, "input.failed" if status == "failed" else "input.processed",
+              logging.WARNING if status == "failed" else logging.INFO,
+              id=item.id, source=item.source, outcome=status, attempts=item.attempts,
+              ms=round((time.monotonic() - started) * 1000), error=error)
     return status
 
 
@@ -117,6 +149,9 @@ def run_once(rt: Runtime, worker_id: str, *, batch: int | None = None,
     return len(items)
 
 
+LOOP = "process"
+"""The processing loop's name in ``rt.loops`` (heartbeats, ``/readyz``)."""
+
 SCHEDULE_SECONDS = 60.0
 """How often the worker runs the scheduled checks (embargo ends)."""
 
@@ -127,8 +162,12 @@ def run_scheduled(rt: Runtime) -> None:
 
     try:
         guard.check_expired(rt)
+    except OperationalError:
+        raise  # the loop waits for the database
     except BridgeError as exc:
         log.warning("scheduled embargo check failed: %s: %s", exc.kind, exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a failed check must not stop processing
+        event(log, "schedule.failed", logging.ERROR, error=describe(exc))
 
 
 def run_forever(rt: Runtime, worker_id: str, stop: threading.Event,
@@ -138,6 +177,7 @@ def run_forever(rt: Runtime, worker_id: str, stop: threading.Event,
     failures = 0
     next_schedule = rt.clock()
     while not stop.is_set():
+        rt.loops.beat(LOOP)
         if rt.clock() >= next_schedule:
             next_schedule = rt.clock() + SCHEDULE_SECONDS
             with contextlib.suppress(OperationalError):  # the loop below waits for the database

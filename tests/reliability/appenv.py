@@ -34,7 +34,13 @@ from bridge.core.errors import ConfigurationError
 from bridge.delivery.keyfetch import KeyFetcher
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig import PrivateKey, SignatureScheme, Signer
-from bridge.httpsig.keys import generate_ed25519, generate_rsa, key_id_for, public_key_document
+from bridge.httpsig.keys import (
+    generate_ed25519,
+    generate_rsa,
+    key_id_for,
+    private_pem,
+    public_key_document,
+)
 from bridge.service.app import create_app
 from bridge.service.delivery import actor_key
 from bridge.service.runtime import Runtime
@@ -250,10 +256,19 @@ def cached_key(name: str) -> PrivateKey:
     return _KEYS[name]
 
 
+def actor_key_file(tmp: Path) -> Path:
+    """``tmp/actor.pem``, written once: a configured key_file must exist (the bridge never
+    makes one up)."""
+    key = tmp / "actor.pem"
+    if not key.exists():
+        key.write_text(private_pem(cached_key("rsa-actor")), encoding="ascii")
+    return key
+
+
 def make_config(tmp: Path, *, db_url: str | None = None, limit: int = 1_048_576,
                 extra: str = "") -> Any:
     text = CONFIG.format(
-        base=BASE, key=tmp / "actor.pem", db=db_url or f"sqlite:///{tmp / 'bridge.db'}",
+        base=BASE, key=actor_key_file(tmp), db=db_url or f"sqlite:///{tmp / 'bridge.db'}",
         gh0=GH_SECRETS[0], gh1=GH_SECRETS[1], gl=GL_TOKEN, glold=GL_OLD_TOKEN, kat=KAT_SECRET,
         glkey=GL_KEY, bearer=BEARER,
         limit=limit,

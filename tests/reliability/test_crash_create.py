@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import update
 
 from bridge.core.markers import marker_token
+from bridge.httpsig.keys import new_key_file
 from bridge.store import db, inbound, links
 from bridge.store.models import Inbound
 from tests.fakes.github import routes as r
@@ -69,8 +70,9 @@ def _crash_between_create_and_record(tmp_path: Path, reports: int) -> None:
         repo = fake.add_repo(PRIVATE_REPO, private=True)
         url = f"sqlite:///{tmp_path / 'bridge.db'}"
         config = tmp_path / "bridge.yaml"
-        config.write_text(CONFIG.format(key=tmp_path / "actor.pem", db=url, github=fake.base_url,
-                                        token=TOKEN, bot=BOT, repo=PRIVATE_REPO),
+        config.write_text(CONFIG.format(key=new_key_file(tmp_path / "actor.pem"), db=url,
+                                        github=fake.base_url, token=TOKEN, bot=BOT,
+                                        repo=PRIVATE_REPO),
                           encoding="utf-8")
         engine = db.make_engine(url)
         db.migrate(engine)

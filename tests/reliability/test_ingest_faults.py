@@ -37,6 +37,7 @@ from tests.reliability.appenv import (
     INBOX_PATH,
     KAT_SECRET,
     activity,
+    actor_key_file,
     app_env,
     github_headers,
     labeled_body,
@@ -50,7 +51,7 @@ from tests.support.servers import free_port
 def _config_file(tmp: Path, db_url: str) -> Path:
     path = tmp / "bridge.yaml"
     path.write_text(CONFIG.format(
-        base=BASE, key=tmp / "actor.pem", db=db_url, gh0=GH_SECRETS[0], gh1=GH_SECRETS[1],
+        base=BASE, key=actor_key_file(tmp), db=db_url, gh0=GH_SECRETS[0], gh1=GH_SECRETS[1],
         gl=GL_TOKEN, glold=GL_OLD_TOKEN, kat=KAT_SECRET, glkey=GL_KEY, bearer=BEARER,
         limit=1_048_576), encoding="utf-8")
     return path

@@ -16,6 +16,7 @@ import pytest
 
 from adapters.github.signature import sign
 from bridge.config import load_config_text
+from bridge.httpsig.keys import new_key_file
 from bridge.service.runtime import Runtime
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness
 from tests.fakes.github.model import Label, User
@@ -58,8 +59,8 @@ def test_two_serve_and_two_workers_deliver_exactly_once(tmp_path: Path) -> None:
         ports = [free_port(), free_port()]
         cfg = tmp_path / "bridge.yml"
         cfg.write_text(CONFIG.format(
-            port=ports[0], key=tmp_path / "actor.pem", db=db_url, github=gh.fake.base_url,
-            secret=WEBHOOK_SECRET, bot=BOT, repo=PRIVATE_REPO))
+            port=ports[0], key=new_key_file(tmp_path / "actor.pem"), db=db_url,
+            github=gh.fake.base_url, secret=WEBHOOK_SECRET, bot=BOT, repo=PRIVATE_REPO))
         config = load_config_text(cfg.read_text(), env={})
         rt = Runtime.from_config(config, adapter_factory=lambda name, tracker: gh.adapter)
         env = BridgeEnv(rt, gh, receiver, f"http://127.0.0.1:{ports[0]}", receiver_url)
