@@ -23,6 +23,7 @@ from bridge.core.effects import Destination, DestinationMode
 from bridge.core.errors import ConfigurationError, NotPrivateError
 from bridge.core.markers import marker_token, with_marker
 from bridge.core.refs import TrackerRef
+from bridge.core.safetext import code
 from bridge.core.tracker import Capability, EnsureResult, IssueSnapshot
 from bridge.core.ttlcache import TtlCache
 
@@ -243,7 +244,7 @@ class GitHubAdapter:
         """GitHub has no issue links: a private comment (advisory note) naming ``other``, once."""
         self.comment(
             ref,
-            f"Linked by vultron-bridge with `{other}`.",
+            f"Linked by vultron-bridge with {code(str(other))}.",
             marker_id=f"link:{ref}->{other}",
         )
 

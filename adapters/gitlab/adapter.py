@@ -1,10 +1,11 @@
 """``GitLabAdapter``: the bridge's writes to GitLab through python-gitlab.
 
 Report content lands only in **confidential issues** and **internal notes**, each write
-preceded by a fresh check through the API (``check_private``). Creation is idempotent by the
-hidden marker (``bridge.core.markers``): the project is searched for the marker token before
-any create, and again after a create whose answer was lost. Every exception leaving this class
-is a ``bridge.core.errors`` type.
+preceded by a fresh check through the API (``check_private``). No line the bridge writes starts
+with ``/``: GitLab would run it as a quick action as the bot (``safetext.defuse_commands``).
+Creation is idempotent by the hidden marker (``bridge.core.markers``): the project is searched
+for the marker token before any create, and again after a create whose answer was lost. Every
+exception leaving this class is a ``bridge.core.errors`` type.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bridge.core.errors import (
 from bridge.core.labels import BY_NAME, resolve_labels
 from bridge.core.markers import has_marker, with_marker
 from bridge.core.refs import TrackerRef
+from bridge.core.safetext import defuse_commands
 from bridge.core.tracker import Capability, EnsureResult, IssueSnapshot
 
 
@@ -73,7 +75,7 @@ class GitLabAdapter(GitLabBase):
         self._ensure_label_definitions(destination.project, names)
         data: dict[str, Any] = {
             "title": title,
-            "description": with_marker(body, object_id),
+            "description": defuse_commands(with_marker(body, object_id)),
             "confidential": True,
         }
         if names:
@@ -123,6 +125,7 @@ class GitLabAdapter(GitLabBase):
     def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> None:
         """An internal note, after re-checking that the issue is confidential."""
         self.check_private(ref)
+        body = defuse_commands(body)  # GitLab would run a line starting with / as the bot
         issue = self._project(ref.project).issues.get(ref.number, lazy=True)
         if marker_id is not None:
             notes = self._call(

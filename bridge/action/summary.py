@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bridge.action.env import escape_data
+from bridge.core.safetext import inline
 
 
 @dataclass
@@ -49,9 +50,9 @@ def _section(title: str, items: list[str], empty: str) -> list[str]:
 
 
 def _md(text: str) -> str:
-    """One line of plain text: no HTML, no workflow commands, no Markdown links."""
-    clean = text.replace("\r", " ").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-    return clean.replace("::", ":\u200b:")[:500]
+    """One line of inert text (``bridge.core.safetext.inline``: no HTML, no mentions, no
+    command lines) that starts no workflow command either."""
+    return inline(text, 500).replace("::", ":\u200b:")
 
 
 def markdown(report: Report) -> str:

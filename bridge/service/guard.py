@@ -26,6 +26,7 @@ from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import BridgeError
 from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.refs import TrackerRef, parse_ref
+from bridge.core.safetext import code
 from bridge.core.states.em import EM, IN_FORCE
 from bridge.service import metrics
 from bridge.service.effects import apply_effects
@@ -134,7 +135,7 @@ def marker_planted(rt: Runtime, subject: str, planted: Sequence[TrackerRef]) -> 
 
 def _expired_text(subject: str, end: float | None) -> str:
     return (
-        f"**vultron-bridge**: the embargo on `{subject}` reached its agreed end "
+        f"**vultron-bridge**: the embargo on {code(subject)} reached its agreed end "
         f"({when(end)}). The embargo is over by its terms; coordinate publication with the "
         "case participants.\n"
     )

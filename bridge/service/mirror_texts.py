@@ -2,45 +2,26 @@
 and note comments. Report content appears only in the report issue and in notes, both written
 by adapters that re-check privacy first; state comments carry ids, states and times only.
 
-Text from peers is untrusted: HTML comments are neutralised (so no one can forge the bridge's
-hidden markers), mentions are defused (no pinging people from a report) and lengths capped.
+Text from peers is untrusted: it goes through ``bridge.core.safetext`` (``clean`` is its
+``block``, ``inline`` its ``inline``, ids in code spans its ``code``): command lines defused, raw
+HTML and hidden markers inert, mentions defused, code spans unbreakable, lengths capped.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from bridge.core.safetext import MAX_FIELD, code, inline
+from bridge.core.safetext import block as clean
 from bridge.core.vocab.base import ASObject, ref_ids
 from bridge.service.notifier import when
 
 HEADER = "**vultron-bridge**"
-MAX_FIELD = 20_000
 MAX_TITLE = 200
-_MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9])")
 _PRODUCT_FIELDS = ("affectedProducts", "affected_products", "products", "affects")
-
-
-def clean(value: Any, limit: int = MAX_FIELD) -> str:
-    """Untrusted text made safe to embed in Markdown."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):  # a language map: {"en": "..."}
-        value = next(iter(value.values()), "")
-    text = str(value).replace("\r\n", "\n")
-    text = text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
-    text = _MENTION.sub("@\u200b", text)
-    if len(text) > limit:
-        text = text[:limit] + "\n\n… (truncated by vultron-bridge)"
-    return text
-
-
-def inline(value: Any, limit: int = 300) -> str:
-    """One line, for tables and titles."""
-    return clean(value, limit).replace("\n", " ").replace("|", "\\|").strip()
+__all__ = ["MAX_FIELD", "clean", "code", "inline"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +51,7 @@ def participants_table(rows: Iterable[Row], our_actor: str) -> str:
     lines = ["| participant | roles | report management | embargo consent | status |",
              "|---|---|---|---|---|"]
     for row in sorted(rows, key=lambda r: r.actor):
-        who = f"`{inline(row.actor)}`" + (" (this bridge)" if row.actor == our_actor else "")
+        who = code(row.actor, table=True) + (" (this bridge)" if row.actor == our_actor else "")
         roles = ", ".join(inline(r, 40) for r in row.roles) or "—"
         lines.append(f"| {who} | {roles} | {row.rm} | {row.consent or '—'} | "
                      f"{vfd_words(row.vfd)} |")
@@ -96,11 +77,11 @@ def report_body(report: ASObject, offer_id: str | None, reporter: str | None,
                 table: str) -> str:
     parts = [f"{HEADER}: a vulnerability report received through the Vultron protocol. "
              "This issue is private; keep it so until the case is public.", ""]
-    parts += [f"- **Report:** `{inline(report.id)}`"]
+    parts += [f"- **Report:** {code(report.id)}"]
     if offer_id:
-        parts.append(f"- **Offer:** `{inline(offer_id)}`")
+        parts.append(f"- **Offer:** {code(offer_id)}")
     if reporter:
-        parts.append(f"- **Reporter:** `{inline(reporter)}`")
+        parts.append(f"- **Reporter:** {code(reporter)}")
     if report.published:
         parts.append(f"- **Published:** {when(report.published)}")
     products = _products(report)
@@ -117,7 +98,7 @@ def report_body(report: ASObject, offer_id: str | None, reporter: str | None,
 
 
 def participants_comment(subject: str, table: str) -> str:
-    return f"{HEADER}: participants of `{inline(subject)}`:\n\n{table}"
+    return f"{HEADER}: participants of {code(subject)}:\n\n{table}"
 
 
 def how_to_answer() -> str:
@@ -128,19 +109,19 @@ def how_to_answer() -> str:
 def embargo_proposed(subject: str, actor: str | None, end: datetime | None,
                      revision: bool) -> str:
     what = "a revision of the embargo" if revision else "an embargo"
-    return (f"{HEADER}: `{inline(actor or 'a participant')}` proposes {what} on "
-            f"`{inline(subject)}` ending **{when(end)}**.\n\n{how_to_answer()}\n")
+    return (f"{HEADER}: {code(actor or 'a participant')} proposes {what} on "
+            f"{code(subject)} ending **{when(end)}**.\n\n{how_to_answer()}\n")
 
 
 def embargo_changed(subject: str, actor: str | None, what: str, state: str,
                     end: datetime | None) -> str:
-    return (f"{HEADER}: `{inline(actor or 'a participant')}` {what} the embargo on "
-            f"`{inline(subject)}`. Embargo state: **{state}**, agreed end: {when(end)}.\n")
+    return (f"{HEADER}: {code(actor or 'a participant')} {what} the embargo on "
+            f"{code(subject)}. Embargo state: **{state}**, agreed end: {when(end)}.\n")
 
 
 def note_comment(note: ASObject, actor: str | None) -> str:
     who = ref_ids(note.attributed_to) or ([actor] if actor else [])
-    by = f"`{inline(who[0])}`" if who else "a participant"
+    by = code(who[0]) if who else "a participant"
     title = f" — {inline(note.name)}" if note.name and note.name != "Note" else ""
     return f"{HEADER}: note from {by}{title}:\n\n{clean(note.content or note.summary)}\n"
 

@@ -34,7 +34,7 @@ def test_M1_M2_a_thread_is_one_issue_and_its_followups_comments(env: MailEnv) ->
     assert env.smtp(later)[0] == 250 and env.smtp(spoofed)[0] == 250
     assert env.settle() == [("done", None)] * 3
     [issue] = env.issues()
-    assert "\u200b/vultron validate" in issue.body  # a reporter's mail issues no commands
+    assert "\\/vultron validate" in issue.body  # a reporter's mail issues no commands
     first, second = (c.body for c in issue.comments)
     assert "it also crashes 2.0." in first and "> First." not in first
     assert "eve@evil.example" in second and "not the reporter" in second
@@ -136,5 +136,5 @@ def test_text_is_reduced_trimmed_and_defused() -> None:
     text, trimmed = trim_quoted("New words.\n\nOn Mon, Bob wrote:\n> old\n> older\n")
     assert text == "New words." and trimmed == 4
     assert trim_quoted("> only a quote")[0] == "> only a quote"
-    assert defuse_commands("  /vultron close\nok /vultron x") == "  \u200b/vultron close\nok " \
+    assert defuse_commands("  /vultron close\nok /vultron x") == "  \\/vultron close\nok " \
                                                                  "/vultron x"

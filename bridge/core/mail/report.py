@@ -2,8 +2,9 @@
 automatic reply becomes (pure; docs/email.md, "Mapping").
 
 The texts are Markdown for the private issue. Untrusted text (the mail) is further cleaned by
-the service layer before it is written (markers neutralised, mentions defused); here it is
-trimmed of quoted history and its ``/vultron`` lines are made inert.
+the service layer before it is written (``bridge.core.safetext.block``: HTML and markers inert,
+mentions defused); here it is trimmed of quoted history, its command lines are made inert and
+the header values it shows are code spans no backtick can end (``safetext.code``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bridge.core.mail.parse import Attachment, DeliveryReport, Headers
 from bridge.core.mail.text import defuse_commands, quote, trim_quoted
+from bridge.core.safetext import code
 
 MAX_ATTACHMENTS_LISTED = 100
 
@@ -54,7 +56,7 @@ def signature_line(sig: Signature) -> str:
     key = sig.fingerprint or sig.key_id or "unknown key"
     who = f" ({sig.user})" if sig.user else ""
     verdict = "good signature" if sig.valid else f"signature NOT verified: {sig.status}"
-    return f"{verdict} by key `{key}`{who}"
+    return f"{verdict} by key {code(key)}{who}"
 
 
 def security_lines(crypto: Crypto) -> list[str]:
@@ -70,7 +72,7 @@ def security_lines(crypto: Crypto) -> list[str]:
     if not crypto.signatures:
         lines.append("- **Signed:** no (the sender is as claimed, not verified)")
     if crypto.imported_key:
-        lines.append(f"- **Reporter's key:** `{crypto.imported_key}` (attached to the mail; "
+        lines.append(f"- **Reporter's key:** {code(crypto.imported_key)} (attached to the mail; "
                      "replies are encrypted to it)")
     return lines
 
@@ -82,8 +84,8 @@ def attachment_table(attachments: Sequence[Attachment]) -> list[str]:
              "Kept with the mail by the bridge (not uploaded to the tracker):", "",
              "| file | type | bytes | sha256 |", "|---|---|---|---|"]
     for a in list(attachments)[:MAX_ATTACHMENTS_LISTED]:
-        name = a.filename.replace("|", "\\|").replace("`", "'")
-        lines.append(f"| `{name}` | {a.content_type} | {a.size} | `{a.sha256}` |")
+        lines.append(f"| {code(a.filename, table=True)} | {a.content_type} | {a.size} | "
+                     f"`{a.sha256}` |")
     if len(attachments) > MAX_ATTACHMENTS_LISTED:
         lines.append(f"| … {len(attachments) - MAX_ATTACHMENTS_LISTED} more | | | |")
     return lines
@@ -98,12 +100,12 @@ def mail_text(opened: Opened) -> tuple[str, int]:
 def _facts(headers: Headers, envelope_from: str | None, stored: str) -> list[str]:
     claimed = headers.from_address or "(no usable From address)"
     name = f" ({headers.from_name})" if headers.from_name else ""
-    lines = [f"- **From (as claimed):** `{claimed}`{name}"]
+    lines = [f"- **From (as claimed):** {code(claimed)}{name}"]
     if envelope_from and envelope_from.strip("<>").lower() != (headers.from_address or ""):
-        lines.append(f"- **Envelope sender:** `{envelope_from[:320]}`")
+        lines.append(f"- **Envelope sender:** {code(envelope_from, 320)}")
     if headers.date:
         lines.append(f"- **Date:** {headers.date[:100]}")
-    lines.append(f"- **Message-ID:** `{headers.message_id or '(none)'}`")
+    lines.append(f"- **Message-ID:** {code(headers.message_id or '(none)')}")
     lines.append(f"- **Stored:** {stored}")
     return lines
 
@@ -134,8 +136,8 @@ def followup_comment(opened: Opened, headers: Headers, envelope_from: str | None
     parts = ["A follow-up mail in this report's thread:", ""]
     parts += _facts(headers, envelope_from, stored) + security_lines(opened.crypto)
     if reporter and claimed != reporter:
-        parts.append(f"- **Note:** this mail claims to be from `{claimed or '(nobody)'}`, "
-                     f"not the reporter `{reporter}`; it is not from them unless a signature "
+        parts.append(f"- **Note:** this mail claims to be from {code(claimed or '(nobody)')}, "
+                     f"not the reporter {code(reporter)}; it is not from them unless a signature "
                      "says so")
     parts += ["", quote(text or "(no text)")]
     parts += attachment_table(opened.attachments) + _notes(opened, trimmed)
@@ -147,11 +149,11 @@ def automatic_note(kind: str, reason: str, headers: Headers,
     """A bounce or an automatic reply, noted on the thread's issue (not mirrored)."""
     what = "bounced" if kind == "bounce" else "got an automatic reply"
     lines = [f"A mail to the reporter {what} ({reason}); it is not mirrored as a report.", ""]
-    lines.append(f"- **From:** `{headers.from_address or '(none)'}`")
+    lines.append(f"- **From:** {code(headers.from_address or '(none)')}")
     lines.append(f"- **Subject:** {headers.subject[:200] or '(none)'}")
     if report is not None:
         for label, value in (("Status", report.status), ("Diagnostic", report.diagnostic),
                              ("Recipient", report.recipient)):
             if value:
-                lines.append(f"- **{label}:** `{value}`")
+                lines.append(f"- **{label}:** {code(value)}")
     return "\n".join(lines)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from bridge.core.safetext import defuse_commands
+
+__all__ = ["defuse_commands", "html_to_text", "quote", "trim_quoted"]
+
 _BLOCK = frozenset({"p", "div", "br", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5",
                     "h6", "pre", "blockquote", "hr", "section", "article", "header", "footer"})
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template"})
@@ -94,14 +98,6 @@ def trim_quoted(text: str) -> tuple[str, int]:
         end = cut
     kept = "\n".join(lines[:end]).rstrip()
     return kept, len(lines) - end if end < len(lines) else 0
-
-
-_COMMAND = re.compile(r"^([ \t]*)/vultron", re.IGNORECASE | re.MULTILINE)
-
-
-def defuse_commands(text: str) -> str:
-    """``/vultron`` at the start of a line made inert (a zero-width space before it)."""
-    return _COMMAND.sub("\\1\u200b/vultron", text)
 
 
 def quote(text: str) -> str:

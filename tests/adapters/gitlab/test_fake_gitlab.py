@@ -129,7 +129,7 @@ def test_webhooks_for_the_bridges_own_writes_parse_as_its_echoes(
     got = h.deliveries
     ref = h.adapter.ensure_private_issue(h.destination, "o1", "T", "B", ["vultron:received"]).ref
     h.adapter.set_labels(ref, ["vultron:valid"], [])
-    h.adapter.comment(ref, "/vultron status")
+    h.adapter.comment(ref, "/vultron status")  # written defused: the bot issues no command
     h.adapter.close(ref)
     results = h.parsed_webhooks()
     assert [hd["X-Gitlab-Event"] for hd, _ in got] == [
@@ -142,9 +142,10 @@ def test_webhooks_for_the_bridges_own_writes_parse_as_its_echoes(
     assert kinds == [
         [(EventKind.OPENED, None), (EventKind.LABELED, "vultron:received")],
         [(EventKind.LABELED, "vultron:valid"), (EventKind.UNLABELED, "vultron:received")],
-        [(EventKind.COMMAND, None)],
+        [(EventKind.COMMENTED, None)],
         [(EventKind.CLOSED, None)],
     ]
+    assert h.fake.issue(ref.project, ref.number).notes[-1].body.startswith("\\/vultron status")
     events = [e for r in results for e in r.events]
     assert {e.actor for e in events} == {h.adapter.bot_identity()}
     assert all(e.ref == ref and e.private is True for e in events)
