@@ -59,7 +59,8 @@ def apply_decision(session: Session, rt: Runtime, decision: Decision, view: Case
         activity = render(intent, ctx)
         outbox.enqueue(session, str(activity["id"]), activity,
                        recipients(activity, rt.actor_id), now)
-        if _embargo_bookkeeping(session, current.subject, intent, activity, ctx.invite, now):
+        if _embargo_bookkeeping(session, rt.actor_id, current, intent, activity, ctx.invite,
+                                now):
             ctx = render_context(session, current, rt.actor_id, seed, published,
                                  ctx.case_document)
         sent.append(intent.message)
@@ -105,6 +106,9 @@ def _create_case(session: Session, rt: Runtime, view: CaseView, published: datet
                            "finder": finder, "offer_id": data.get("offer_id"),
                            "active_embargo": data.get("active_embargo"),
                            "proposed_embargoes": data.get("proposed_embargoes") or [],
+                           # our vfd (we received the report: Vfd), as our status announces it
+                           "statuses": {us: (record.cs_state if record else "Vfd.pxa")
+                                        .partition(".")[0]},
                        })
         mine = state.get_participant(session, report_id, us)
         state.put_participant(session, case_id, us, rm_state=view.rm.value,
@@ -137,13 +141,23 @@ def _remaining(proposed: object, embargo_id: str | None) -> list[Any]:
     return [p for p in items if not (isinstance(p, dict) and p.get("id") == embargo_id)]
 
 
-def _embargo_bookkeeping(session: Session, subject: str, intent: Intent,
+def _embargo_bookkeeping(session: Session, us: str, view: CaseView, intent: Intent,
                          activity: dict[str, Any], invite: ASObject | None,
                          now: float) -> bool:
-    """Record what an embargo message did to the subject's embargoes; whether it changed."""
-    code = intent.message
+    """Record what an embargo message did to the subject's embargoes; whether it changed.
+    Answers (EA/EC/ER/EJ) change the embargoes only when we own the case (or, before a
+    case exists, the report): a participant's answer is its consent (our participants row),
+    not the case's state."""
+    code, subject = intent.message, view.subject
     record = state.get_case(session, subject)
     if record is None or code not in ("EP", "EV", "EA", "EC", "ER", "EJ", "ET"):
+        return False
+    if code in ("EA", "EC", "ER", "EJ") and view.in_case and not view.owner:
+        me = state.get_participant(session, subject, us)
+        if me is not None:
+            consent = "SIGNATORY" if code in ("EA", "EC") else "DECLINED"
+            state.put_participant(session, subject, us, rm_state=me.rm_state,
+                                  em_consent=consent, roles=me.roles, now=now)
         return False
     proposed = record.data.get("proposed_embargoes")
     if code in ("EP", "EV"):

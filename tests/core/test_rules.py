@@ -344,3 +344,17 @@ def test_O12_accepting_as_the_case_owner_puts_the_embargo_in_force() -> None:
     theirs = replace(ours, owner=False)
     assert sent(decide(labeled("vultron:embargo-accept"), theirs, RULES, NOW)) == ["EA"]
     assert sent(decide(labeled("vultron:embargo-reject"), ours, RULES, NOW)) == ["ER"]
+
+
+def test_O12_O13_a_participants_answer_leaves_the_cases_embargo_to_its_owner() -> None:
+    """In a case someone else owns, EA/EC/ER/EJ are our consent: the case's EM changes when
+    its owner puts the proposal in force or withdraws it (the reference does the same)."""
+    revising = replace(view(RM.ACCEPTED, Embargo(EM.REVISE, END, END + timedelta(days=10))),
+                       in_case=True)
+    for label, code in (("vultron:embargo-accept", "EC"), ("vultron:embargo-reject", "EJ")):
+        d = decide(labeled(label), revising, RULES, NOW)
+        assert sent(d) == [code] and d.view is None
+        assert added_labels(d) == set()
+    d = decide(labeled("vultron:embargo-accept"), replace(view(RM.ACCEPTED), in_case=True),
+               RULES, NOW)
+    assert sent(d) == [] and d.refused  # nothing proposed: nothing to answer

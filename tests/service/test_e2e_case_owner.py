@@ -203,9 +203,12 @@ def test_EC_goes_only_to_the_proposer(tmp_path: Path) -> None:
         with env.rt.sessions() as s:
             rows = outbox.list_outbox(s)
             record = state.get_case(s, f"{env.receiver_url}/cases/1")
+            me = state.get_participant(s, f"{env.receiver_url}/cases/1", env.rt.actor_id)
         assert [r.recipient for r in rows] == [actors["owner"]]
-        assert record is not None
-        assert record.data["active_embargo"]["id"] == f"{env.receiver_url}/cases/1/embargoes/2"
+        # our answer is our consent; the case's embargo changes when its owner says so
+        assert record is not None and record.em_state == "REVISE"
+        assert record.data["active_embargo"]["id"] == f"{env.receiver_url}/cases/1/embargoes/1"
+        assert me is not None and me.em_consent == "SIGNATORY"
 
 
 def test_EJ_goes_to_the_proposer_and_the_case_actor_it_names(tmp_path: Path) -> None:

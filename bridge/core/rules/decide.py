@@ -287,6 +287,12 @@ def _em(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         raise TransitionRefused(
             "the embargo in force is not known by its id (the case never named its "
             "EmbargoEvent), so a termination cannot name it; ask the case owner to end it")
+    if action in EM_ANSWERS and view.in_case and not view.owner:
+        # a participant's answer is its consent; the case's embargo changes when its owner
+        # puts the proposal in force (or withdraws it), which inbound handling records
+        removed = (SetLabels(ref=ref, remove=(event.label,)),) if (
+            event.kind is EventKind.LABELED and event.label) else ()
+        return Decision(intents=(Intent(em_event.value, view.subject),), effects=removed)
     label = LABEL_BY_EM.get(new.state)
     effects = list(_labels_effect(ref, label))
     if action in EM_ANSWERS and event.kind is EventKind.LABELED and event.label:
