@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "exploit-public": "an exploit is public (CS: X)",
     "attacks-observed": "attacks are observed (CS: A)",
     "embargo": "embargo accept | reject | propose <ISO-8601 end with time zone> | terminate",
+    "case": "case accept | reject: answer an invitation to join a case",
     "note": "send the rest of the line to the case as a Note",
     "set": "set a publication field: title, description, cve, cwe, cvss (docs/publication.md)",
     "add": "add to a publication field: product, credit, reference, fix, cwe",
@@ -37,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "help": "list the commands",
 }
 EMBARGO_ACTIONS = ("accept", "reject", "propose", "terminate")
+CASE_ACTIONS = ("accept", "reject")
 
 _LINE = re.compile(r"^[ \t]*/vultron(?:[ \t]+(?P<rest>.*))?$", re.IGNORECASE)
 
@@ -68,6 +70,11 @@ def _parse_rest(rest: str) -> Command:
         return Command(name=name, text=tail)
     if name in ("set", "add", "unset"):  # the words are parsed by bridge.core.records.edit
         return Command(name=name, text=tail)
+    if name == "case":
+        action = tail.split()[0].lower() if tail else ""
+        if action not in CASE_ACTIONS:
+            return Command(name="help", error="/vultron case takes accept or reject")
+        return Command(name="case", args=(action,))
     if name == "embargo":
         parts = tail.split(None, 1)
         action = parts[0].lower() if parts else ""

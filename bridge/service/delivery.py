@@ -30,6 +30,7 @@ from bridge.service.inboxes import Inboxes
 from bridge.service.runtime import Runtime
 from bridge.service.subjects import members
 from bridge.store import db, state
+from bridge.store.cases import INVITATION
 from bridge.store.outbox import OutboxItem
 
 
@@ -86,11 +87,17 @@ def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
 
 def admitted(session: Session, activity: dict[str, object]) -> frozenset[str] | None:
     """The admitted participants, now, of the first case or report ``activity`` is about that
-    the store knows (None when it knows none of them)."""
-    for subject in subjects_of(activity):
+    the store knows; for a case we only know by its invitation to us, whom invited us (None
+    when it knows none of them)."""
+    subjects = subjects_of(activity)
+    for subject in subjects:
         record = state.get_case(session, subject)
         if record is not None:
             return frozenset(members(session, subject, dict(record.data)))
+    for subject in subjects:
+        invitation = state.get_object(session, INVITATION + subject)
+        if invitation is not None and invitation.data.get("inviter"):
+            return frozenset({str(invitation.data["inviter"])})
     return None
 
 

@@ -9,6 +9,8 @@ messages in the outbox, in order, in the caller's transaction.
   issues — and the messages after it name the case. Creating an existing case again changes
   nothing (the id is derived from the report id).
 * Each intent is rendered and queued for exactly the actors it is addressed to.
+* Our answer to an invitation to a case (ACCEPT_INVITE / REJECT_INVITE) marks the invitation
+  ``accepted`` / ``rejected``: it is no longer pending.
 * Embargoes keep their identity: our EP/EV proposal is appended to ``proposed_embargoes``; our
   EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ drops the refused one;
   our ET clears ``active_embargo``.
@@ -37,7 +39,7 @@ from bridge.service.render import load_activity, render
 from bridge.service.runtime import Runtime
 from bridge.service.subjects import load_view, recipients, render_context, save_view
 from bridge.store import audit, links, outbox, state
-from bridge.store.cases import embargo_data, embargo_ref, load_case, update_data
+from bridge.store.cases import INVITATION, embargo_data, embargo_ref, load_case, update_data
 
 
 def apply_decision(session: Session, rt: Runtime, decision: Decision, view: CaseView | None,
@@ -59,6 +61,8 @@ def apply_decision(session: Session, rt: Runtime, decision: Decision, view: Case
         activity = render(intent, ctx)
         outbox.enqueue(session, str(activity["id"]), activity,
                        recipients(activity, rt.actor_id), now)
+        if intent.message in ("ACCEPT_INVITE", "REJECT_INVITE"):
+            _answered_invitation(session, current.subject, intent.message, activity, now)
         if _embargo_bookkeeping(session, rt.actor_id, current, intent, activity, ctx.invite,
                                 now):
             ctx = render_context(session, current, rt.actor_id, seed, published,
@@ -134,6 +138,17 @@ def _create_case(session: Session, rt: Runtime, view: CaseView, published: datet
         proposed=case.proposed,
     )
     return load_view(session, case_id, us, ""), document
+
+
+def _answered_invitation(session: Session, case_id: str, code: str, activity: dict[str, Any],
+                         now: float) -> None:
+    """The invitation is answered: no longer pending (the case's owner admits us, or not)."""
+    record = state.get_object(session, INVITATION + case_id)
+    if record is None:
+        return
+    answer = "accepted" if code == "ACCEPT_INVITE" else "rejected"
+    state.put_object(session, INVITATION + case_id, record.type, {
+        **record.data, "state": answer, "answer_id": activity.get("id")}, now)
 
 
 def _remaining(proposed: object, embargo_id: str | None) -> list[Any]:

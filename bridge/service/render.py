@@ -67,6 +67,8 @@ class RenderContext:
     """The embargo in force, by the id the case names (ET terminates exactly it)."""
     case_document: VulnerabilityCase | None = None
     """``CREATE_CASE``: the whole case as we created it."""
+    case_invite: Invite | None = None
+    """The pending ``Invite(us → case)`` that ACCEPT_INVITE / REJECT_INVITE answer."""
 
 
 def stable_id(actor: str, *parts: str) -> str:
@@ -87,7 +89,8 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
     unknown (e.g. RV for a report whose Offer the bridge never saw)."""
     aid = stable_id(ctx.actor, ctx.seed, intent.message)
     code = intent.message
-    answered = ctx.invite if code in ("EA", "EC", "ER", "EJ") else ctx.offer
+    answered = (ctx.invite if code in ("EA", "EC", "ER", "EJ") else
+                ctx.case_invite if code in ("ACCEPT_INVITE", "REJECT_INVITE") else ctx.offer)
     addressed = audience(code, us=ctx.actor, members=ctx.members, in_case=ctx.case is not None,
                          answered=ref_id(answered.actor) if answered else None,
                          case_actor=ctx.case_actor)
@@ -125,6 +128,11 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
             raise ConfigurationError("ET names the case's active embargo, which is not known")
         embargo = EmbargoEvent(id=active.id, context=case.id, end_time=active.end)
         activity = f.terminate_embargo(embargo=embargo, case=case, **common)
+    elif code in ("ACCEPT_INVITE", "REJECT_INVITE"):
+        if ctx.case_invite is None:
+            raise ConfigurationError(f"{code} answers an invitation the bridge never received")
+        build = f.accept_invite_to_case if code == "ACCEPT_INVITE" else f.reject_invite_to_case
+        activity = build(invite=ctx.case_invite, **common)
     elif code in ("EA", "EC", "ER", "EJ"):
         if ctx.invite is None:
             raise ConfigurationError(f"{code} answers an embargo Invite the bridge never received")

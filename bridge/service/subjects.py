@@ -33,7 +33,7 @@ from bridge.core.vocab.objects import VulnerabilityCase
 from bridge.service.inboxes import default_inbox
 from bridge.service.render import RenderContext, load_activity
 from bridge.store import links, state
-from bridge.store.cases import embargo_ref
+from bridge.store.cases import INVITATION, embargo_ref, invitations
 from bridge.store.fields import load_fields
 
 UNKNOWN_END = datetime.max.replace(tzinfo=UTC)
@@ -83,9 +83,10 @@ def owned(data: dict[str, Any], our_actor: str, roles: list[str] | None) -> bool
 def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseView:
     record = state.get_case(session, subject)
     me = state.get_participant(session, subject, our_actor)
-    rm = RM(me.rm_state) if me else RM.RECEIVED
+    invited = subject in invitations(session, [subject])
+    rm = RM(me.rm_state) if me else (RM.START if invited else RM.RECEIVED)
     if record is None:
-        return CaseView(subject, rm)
+        return CaseView(subject, rm, invited=invited)
     active = embargo_ref(record.data.get("active_embargo"))
     em = EM(record.em_state)
     end = _ts(record.embargo_end)
@@ -107,7 +108,7 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
                     fields=load_fields(session, subject),
                     in_case=record.data.get("kind") == "case",
                     owner=owned(record.data, our_actor, me.roles if me else None),
-                    active_embargo=active.id if active else None)
+                    active_embargo=active.id if active else None, invited=invited)
 
 
 def save_view(session: Session, view: CaseView, our_actor: str, now: float,
@@ -167,6 +168,7 @@ def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
         actor=our_actor, subject=view.subject, published=published, seed=seed, case=case,
         offer=load_activity(stored("offer_id"), Offer),
         invite=load_activity(stored("invite_id"), Invite),
+        case_invite=_case_invite(session, view.subject),
         rm_state=view.rm.value, em_state=view.embargo.state.value, pxa_state=view.cs.pxa.value,
         members=members(session, view.subject, data),
         case_actor=str(data["case_actor"]) if data.get("case_actor") else None,
@@ -175,6 +177,15 @@ def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
         active_embargo=embargo_ref(data.get("active_embargo")),
         case_document=case_document,
     )
+
+
+def _case_invite(session: Session, case_id: str) -> Invite | None:
+    """The stored ``Invite(us → case)`` of a pending invitation to ``case_id``."""
+    record = state.get_object(session, INVITATION + case_id)
+    invite_id = record.data.get("invite_id") if record else None
+    stored = state.get_object(session, str(invite_id)) if invite_id else None
+    found = load_activity(stored.data if stored else None, Invite)
+    return found if isinstance(found, Invite) else None
 
 
 def recipients(activity: dict[str, Any], our_actor: str) -> list[tuple[str, str]]:

@@ -40,7 +40,8 @@ def test_an_answer_in_a_case_without_case_actor_goes_to_the_proposer_only() -> N
 
 
 @pytest.mark.parametrize("code,in_case", [("RV", False), ("RI", False), ("RC", False),
-                                          ("RV", True)])
+                                          ("RV", True), ("ACCEPT_INVITE", False),
+                                          ("REJECT_INVITE", False)])
 def test_report_replies_go_to_the_offerer(code: str, in_case: bool) -> None:
     got = audience(code, us=US, members=MEMBERS, in_case=in_case, answered=FINDER)
     assert got.to == (FINDER,)
@@ -91,3 +92,5 @@ def test_subjects_of_name_the_context_the_case_and_the_offered_report() -> None:
     ea = {"type": "Accept", "context": "case-2", "object": {"type": "Invite",
                                                            "context": "case-3"}}
     assert subjects_of(ea) == ["case-2", "case-3"]
+    answer = {"type": "Accept", "object": {"type": "Invite", "target": "case-4"}}
+    assert subjects_of(answer) == ["case-4"]

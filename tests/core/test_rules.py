@@ -358,3 +358,20 @@ def test_O12_O13_a_participants_answer_leaves_the_cases_embargo_to_its_owner() -
     d = decide(labeled("vultron:embargo-accept"), replace(view(RM.ACCEPTED), in_case=True),
                RULES, NOW)
     assert sent(d) == [] and d.refused  # nothing proposed: nothing to answer
+
+
+def test_O19_case_accept_and_reject_answer_a_pending_invitation() -> None:
+    invited = replace(view(RM.START), invited=True)
+    d = decide(cmd("/vultron case accept"), invited, RULES, NOW)
+    assert sent(d) == ["ACCEPT_INVITE"] and d.view is None  # the owner then admits us
+    removed = {n for e in d.effects if isinstance(e, SetLabels) for n in e.remove}
+    assert removed == {"vultron:invited"}
+    assert sent(decide(cmd("/vultron case reject"), invited, RULES, NOW)) == ["REJECT_INVITE"]
+
+
+def test_O19_without_a_pending_invitation_nothing_is_sent() -> None:
+    d = decide(cmd("/vultron case accept"), view(RM.START), RULES, NOW)
+    assert sent(d) == [] and d.refused and "no invitation" in d.refused
+    assert "nothing was sent" in comments(d)[0]
+    d = decide(cmd("/vultron case maybe"), view(), RULES, NOW)
+    assert sent(d) == [] and "accept or reject" in comments(d)[0]

@@ -28,6 +28,9 @@ class Action(StrEnum):
     EMBARGO_REJECT = "embargo-reject"
     EMBARGO_PROPOSE = "embargo-propose"
     EMBARGO_TERMINATE = "embargo-terminate"
+    CASE_ACCEPT = "case-accept"
+    CASE_REJECT = "case-reject"
+    """Answer an ``Invite(us → case)``."""
     NOTE = "note"
     REPLY = "reply"
     STATUS = "status"
@@ -91,8 +94,10 @@ COMMAND_ACTIONS: dict[str, Action] = {
     a.value: a
     for a in Action
     if a not in (Action.EMBARGO_ACCEPT, Action.EMBARGO_REJECT, Action.EMBARGO_PROPOSE,
-                 Action.EMBARGO_TERMINATE)
+                 Action.EMBARGO_TERMINATE, Action.CASE_ACCEPT, Action.CASE_REJECT)
 }
+CASE_COMMANDS: dict[str, Action] = {"accept": Action.CASE_ACCEPT, "reject": Action.CASE_REJECT}
+"""``/vultron case accept|reject``: answers to an invitation to a case."""
 EMBARGO_COMMANDS: dict[str, Action] = {
     "accept": Action.EMBARGO_ACCEPT,
     "reject": Action.EMBARGO_REJECT,

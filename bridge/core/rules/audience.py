@@ -26,6 +26,8 @@ from bridge.core.vocab.base import ref_ids
 REPORT_REPLIES = frozenset({"RV", "RI"})
 """Replies to the report's Offer (RC too, before a case exists)."""
 EMBARGO_ANSWERS = frozenset({"EA", "EC", "ER", "EJ"})
+INVITE_ANSWERS = frozenset({"ACCEPT_INVITE", "REJECT_INVITE"})
+"""Answers to an ``Invite(us → case)``: to whom invited us."""
 CONTENT_TYPES = frozenset({"VulnerabilityReport", "Note"})
 """Inline objects that are report content."""
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc")
@@ -46,7 +48,8 @@ def audience(code: str, *, us: str, members: Iterable[str], in_case: bool,
     """
     if code == "REPLY":  # /vultron reply: to the report's finder alone
         return Audience((answered,) if answered and answered != us else ())
-    if code in EMBARGO_ANSWERS or code in REPORT_REPLIES or (code == "RC" and not in_case):
+    if code in EMBARGO_ANSWERS or code in INVITE_ANSWERS or code in REPORT_REPLIES or (
+            code == "RC" and not in_case):
         to = (answered,) if answered and answered != us else ()
         cc = (case_actor,) if case_actor and case_actor not in (answered, us) else ()
         return Audience(to, cc)
@@ -84,6 +87,8 @@ def subjects_of(activity: Mapping[str, Any]) -> list[str]:
         candidates.append(obj.get("context"))
         if obj.get("type") == "VulnerabilityCase":
             candidates.append(obj.get("id"))
+        if obj.get("type") == "Invite":
+            candidates.append(obj.get("target"))
         inner = obj.get("object")
         if obj.get("type") == "Offer" and isinstance(inner, Mapping):
             candidates.append(inner.get("id"))

@@ -20,6 +20,7 @@ from bridge.core.refs import TrackerRef
 from bridge.core.rules import standing as authority
 from bridge.core.rules import texts
 from bridge.core.rules.actions import (
+    CASE_COMMANDS,
     COMMAND_ACTIONS,
     CS_ACTIONS,
     EM_ANSWERS,
@@ -59,6 +60,8 @@ class CaseView:
     it makes us the owner of the case it becomes (``CREATE_CASE``)."""
     active_embargo: str | None = None
     """The id of the EmbargoEvent in force, as the case names it (None: not known)."""
+    invited: bool = False
+    """An invitation to join this case is pending (``/vultron case accept|reject``)."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,9 @@ class Intent:
 
     message: str
     """Message code: RV, RI, RA, RD, RC, CF, CD, CP, CX, CA, EP, EV, EA, EC, ER, EJ, ET, NOTE,
-    CREATE_CASE (``Create(VulnerabilityCase)``: we become the owner of the report's case) or
-    ADD_EMBARGO_TO_CASE (``Add(EmbargoEvent)``: as owner, the embargo is in force)."""
+    CREATE_CASE (``Create(VulnerabilityCase)``: we become the owner of the report's case),
+    ADD_EMBARGO_TO_CASE (``Add(EmbargoEvent)``: as owner, the embargo is in force), or
+    ACCEPT_INVITE / REJECT_INVITE (our answer to ``Invite(us → case)``)."""
     subject: str
     text: str | None = None
     end_time: datetime | None = None
@@ -114,6 +118,8 @@ def _action_for(event: TrackerEvent, rules: RuleSet) -> tuple[Action | None, str
     if kind is EventKind.COMMAND and event.command is not None:
         if event.command.name == "embargo" and event.command.args:
             return EMBARGO_COMMANDS[event.command.args[0]], None
+        if event.command.name == "case" and event.command.args:
+            return CASE_COMMANDS[event.command.args[0]], None
         return COMMAND_ACTIONS.get(event.command.name, Action.HELP), None
     return None, f"{kind.value} events send no protocol message"
 
@@ -208,6 +214,8 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
     if action is Action.NOTE:
         text = event.command.text if event.command else ""
         return _owning(view, Decision(intents=(Intent("NOTE", view.subject, text=text),)))
+    if action in (Action.CASE_ACCEPT, Action.CASE_REJECT):
+        return _answer_invitation(event, ref, action, view)
     waiting = view.other_open_issues and rules.close_policy == "all"
     if action is Action.CLOSE and event.kind is EventKind.CLOSED and waiting:
         return _ignored(
@@ -224,6 +232,18 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         return _owning(view, _em(event, ref, action, view, now))
     except (TransitionRefused, InputError) as exc:
         return _refuse(event, ref, action, exc.reason, view)
+
+
+def _answer_invitation(event: TrackerEvent, ref: TrackerRef, action: Action,
+                       view: CaseView) -> Decision:
+    """``Accept``/``Reject`` of the pending ``Invite(us → case)``. Our RM state in the case
+    is what the case's owner then announces (we are admitted by its answer, not ours)."""
+    if not view.invited:
+        return _refuse(event, ref, action, "no invitation to this case is pending (it was "
+                       "answered already, or the case never invited the bridge)", view)
+    code = "ACCEPT_INVITE" if action is Action.CASE_ACCEPT else "REJECT_INVITE"
+    return Decision(intents=(Intent(code, view.subject),),
+                    effects=(SetLabels(ref=ref, remove=("vultron:invited",)),))
 
 
 CREATE_CASE = "CREATE_CASE"
