@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adapters import github, gitlab
+from adapters import github, gitlab, trac
 from adapters.spec import TrackerSpec
 from bridge.core.errors import ConfigurationError
 
 TRACKERS: Mapping[str, TrackerSpec] = {
-    spec.kind: spec for spec in (github.TRACKER, gitlab.TRACKER)
+    spec.kind: spec for spec in (github.TRACKER, gitlab.TRACKER, trac.TRACKER)
 }
 
 

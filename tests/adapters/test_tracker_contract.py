@@ -1,5 +1,6 @@
 """One contract suite for the tracker interface (bridge.core.tracker.TrackerAdapter): the
-GitHub and GitLab adapters must behave the same, each against its fake over real HTTP."""
+GitHub and GitLab adapters must behave the same, each against its fake over real HTTP, and the
+Trac adapter against a real tracd running our plugin (``tests/adapters/trac/tracd.py``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from bridge.core.errors import NotPrivateError
 from bridge.core.markers import has_marker, marker_for
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import TrackerAdapter
+from tests.adapters.trac.fixtures import (  # noqa: F401 - fixtures
+    TracProject,
+    trac_project,
+    trac_server,
+)
 from tests.fakes.github.harness import github_harness
 from tests.fakes.github.model import Issue, User
 from tests.fakes.gitlab.harness import gitlab_harness
@@ -43,7 +49,7 @@ def _plant_github(fake: Any, destination: Destination, object_id: str) -> Tracke
     return TrackerRef("github", destination.project, issue.number)
 
 
-@pytest.fixture(params=["github", "gitlab"])
+@pytest.fixture(params=["github", "gitlab", "trac"])
 def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
     if request.param == "github":
         with github_harness() as gh:
@@ -67,6 +73,14 @@ def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
                     gh.private_issue_destination.project, login,
                     {"writer": "write", "reader": "triage"}.get(role or "")),
             )
+    elif request.param == "trac":
+        project: TracProject = request.getfixturevalue("trac_project")
+        yield Tracker(
+            project.adapter(), project.destination, labels=project.labels,
+            comments=project.comments, body=project.body, state=project.state,
+            make_public=project.make_public, count=project.count, plant=project.plant,
+            grant=project.grant,
+        )
     else:
         with gitlab_harness() as gl:
             fake = gl.fake
