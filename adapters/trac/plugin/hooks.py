@@ -30,7 +30,7 @@ from trac.env import IEnvironmentSetupParticipant
 from trac.ticket.api import ITicketChangeListener
 from trac.web.api import IRequestFilter
 
-from .policy import SECTION, is_security_ticket, security_field
+from .policy import SECTION, is_security_ticket
 
 DB_NAME = "vultron_db_version"
 DB_VERSION = 1
@@ -59,7 +59,6 @@ def ticket_json(env: Any, ticket: Any) -> dict[str, Any]:
     data = {name: ticket[name] for name in FIELDS if ticket[name] is not None}
     data["id"] = ticket.id
     data["security"] = is_security_ticket(env, ticket.id) if ticket.id else False
-    data[security_field(env)] = ticket[security_field(env)]
     return data
 
 

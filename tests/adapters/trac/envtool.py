@@ -34,8 +34,24 @@ def create(path: str, config: dict[str, object]) -> None:
     env.shutdown()
 
 
+def change(path: str, number: str, author: str, spec: dict[str, str]) -> None:
+    """A person changes a ticket through Trac's own model (listeners run, as for the web UI)."""
+    from trac.env import Environment
+    from trac.ticket.model import Ticket
+
+    env = Environment(path)
+    ticket = Ticket(env, int(number))
+    comment = spec.pop("comment", None)
+    for name, value in spec.items():
+        ticket[name] = value
+    ticket.save_changes(author=author, comment=comment)
+    env.shutdown()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "create":
         create(sys.argv[2], json.loads(sys.argv[3]))
+    elif sys.argv[1] == "change":
+        change(sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]))
     else:
         raise SystemExit(f"unknown command {sys.argv[1]!r}")

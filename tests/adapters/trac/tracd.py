@@ -102,14 +102,24 @@ class TracServer:
         with self.db(name) as conn:
             conn.execute(sql, args)
 
-    def login(self, user: str) -> httpx.Client:
+    @contextmanager
+    def login(self, user: str) -> Iterator[httpx.Client]:
         """A client logged in as ``user`` through Trac's own /login (basic auth → cookie)."""
-        client = httpx.Client(base_url=self.url, timeout=30, follow_redirects=False)
-        env = self.envs[-1]
-        answer = client.get(f"/{env}/login", auth=(user, PASSWORD.format(user)))
-        assert answer.status_code in (302, 303), answer.status_code
-        assert "trac_auth" in client.cookies
-        return client
+        with httpx.Client(base_url=self.url, timeout=30, follow_redirects=False) as client:
+            env = self.envs[-1]
+            answer = client.get(f"/{env}/login", auth=(user, PASSWORD.format(user)))
+            assert answer.status_code in (302, 303), answer.status_code
+            assert "trac_auth" in client.cookies
+            client.auth = None
+            yield client
+
+
+def change(server: TracServer, env: str, number: int, author: str, **fields: str) -> None:
+    """``author`` changes ticket ``number`` in Trac itself (a separate Trac process, whose
+    change listeners run as the web UI's do)."""
+    subprocess.run([sys.executable, str(Path(__file__).with_name("envtool.py")), "change",
+                    str(server.root / "envs" / env), str(number), author, json.dumps(fields)],
+                   check=True, capture_output=True, timeout=120)
 
 
 def wait_for(check: Any, what: str, *, attempts: int = 300, pause: float = 0.05) -> None:
