@@ -36,8 +36,9 @@ class Delivery:
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise InputError("the Trac delivery's ticket has no id")
         self.ticket = ticket
-        self.ref = TrackerRef(tracker, FORM.check_project(f"{tracker}:{project}", project),
-                              number)
+        if not FORM.project.fullmatch(project):  # never echoed: the body may be embargoed
+            raise InputError("the Trac delivery's project is not an environment name")
+        self.ref = TrackerRef(tracker, project, number)
         author = payload.get("author")
         self.actor = author if isinstance(author, str) and author else None
         when = payload.get("time")
