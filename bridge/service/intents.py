@@ -39,7 +39,14 @@ from bridge.service.render import load_activity, render
 from bridge.service.runtime import Runtime
 from bridge.service.subjects import load_view, recipients, render_context, save_view
 from bridge.store import audit, links, outbox, state
-from bridge.store.cases import INVITATION, embargo_data, embargo_ref, load_case, update_data
+from bridge.store.cases import (
+    INVITATION,
+    embargo_data,
+    embargo_ref,
+    load_case,
+    seed_invited_case,
+    update_data,
+)
 
 
 def apply_decision(session: Session, rt: Runtime, decision: Decision, view: CaseView | None,
@@ -149,6 +156,11 @@ def _answered_invitation(session: Session, case_id: str, code: str, activity: di
     answer = "accepted" if code == "ACCEPT_INVITE" else "rejected"
     state.put_object(session, INVITATION + case_id, record.type, {
         **record.data, "state": answer, "answer_id": activity.get("id")}, now)
+    if answer == "accepted":
+        invite = state.get_object(session, str(record.data.get("invite_id")))
+        roles = invite.data.get("roles") if invite else None
+        seed_invited_case(session, case_id, str(activity.get("actor")),
+                          [str(r) for r in roles] if isinstance(roles, list) else [], now)
 
 
 def _remaining(proposed: object, embargo_id: str | None) -> list[Any]:

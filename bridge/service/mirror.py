@@ -91,6 +91,9 @@ def route(ctx: Context, depth: int = 0) -> Mirrored:
         return case.on_case_document(ctx, known, message)
     if claim.act is Act.INVITE_TO_CASE:
         return case.on_invitation(ctx, known)
+    if claim.act is Act.INVITE_ANSWER and claim.claimed == ctx.rt.actor_id:
+        return Mirrored("ACCEPT_INVITE_TO_CASE",
+                        ignored="our own answer to the invitation, relayed by the case's owner")
     if claim.act is Act.INVITE_ANSWER:
         return case.on_invite_answer(ctx, known, claim.accept)
     if claim.act is Act.REPORT_ANSWER:

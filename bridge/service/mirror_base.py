@@ -210,6 +210,15 @@ def _merge_letters(old: str, new: str) -> str:
                    for o, n in zip(old, new, strict=True))
 
 
+def _offered_to_us(session: Session, data: dict[str, Any], us: str) -> bool:
+    for report_id in data.get("reports") or []:
+        record = state.get_case(session, str(report_id))
+        if record is not None and record.data.get("offered_to") in (us, None) and (
+                record.data.get("offer_id")):
+            return True
+    return False
+
+
 def refresh_vfd(session: Session, case_id: str, us: str, now: float, *,
                 reset: bool = False) -> None:
     """The case's vfd part follows its vendors: the statuses vendor participants announced
@@ -226,8 +235,8 @@ def refresh_vfd(session: Session, case_id: str, us: str, now: float, *,
         said = statuses.get(person.actor)
         if isinstance(said, str) and len(said) == 3:
             found = _merge_letters(found, said)
-        if person.actor == us:
-            found = _merge_letters(found, "Vfd")
+        if person.actor == us and _offered_to_us(session, record.data, us):
+            found = _merge_letters(found, "Vfd")  # we hold a report of it: we are aware
     vfd, _, pxa = record.cs_state.partition(".")
     new = found if reset else _merge_letters(vfd, found)
     if new != vfd:

@@ -35,6 +35,7 @@ from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.enums import EM as WireEM
 from bridge.core.vocab.objects import EmbargoEvent
+from bridge.service import intents
 from bridge.service.mirror_base import (
     Context,
     Mirrored,
@@ -50,7 +51,7 @@ from bridge.service.mirror_case import case_of
 from bridge.service.mirror_texts import embargo_changed, embargo_proposed
 from bridge.service.subjects import UNKNOWN_END, load_view, save_view
 from bridge.store import state
-from bridge.store.cases import embargo_data
+from bridge.store.cases import embargo_data, update_data
 
 
 def _when(value: float | None) -> datetime | None:
@@ -176,10 +177,33 @@ def on_answer(ctx: Context) -> Mirrored:
                           embargo.end_time if embargo else None, case_data(session, subject))
         if isinstance(new, str):
             return new
+        if accepted and owner == ctx.rt.actor_id:
+            _put_in_force(session, ctx, subject, embargo)
         refs = linked_refs(session, ctx.rt, subject)
         body = embargo_changed(subject, ctx.actor, _WHAT[event], new.state.value, new.end_time)
         return subject, em_label_effects(refs, new.state.value) + _comment(refs, body, ctx)
     return planned(ctx, "EMBARGO_ANSWER", decide)
+
+
+def _put_in_force(session: Session, ctx: Context, case_id: str,
+                  embargo: EmbargoEvent | None) -> None:
+    """A participant accepted the embargo we (the owner) proposed: it is the case's active
+    embargo now, and we put it in force at every participant — ``Add(EmbargoEvent → case)``,
+    the owner's word the reference's participants wait for."""
+    record = state.get_case(session, case_id)
+    assert record is not None
+    proposals = [p for p in record.data.get("proposed_embargoes") or [] if isinstance(p, dict)]
+    chosen = next((p for p in proposals if embargo and p.get("id") == embargo.id), None)
+    chosen = chosen or (proposals[-1] if proposals else None)
+    if chosen is None:
+        return
+    update_data(session, case_id, {
+        "active_embargo": {"id": chosen["id"], "end": chosen.get("end")},
+        "proposed_embargoes": [p for p in proposals if p is not chosen],
+    }, ctx.now)
+    intents.announce_embargo(session, ctx.rt, case_id, f"{ctx.item.source}\x1f{ctx.key}",
+                             ctx.now)
+    ctx.rt.wake_deliver.set()
 
 
 def _pending(data: dict[str, Any], em_state: str, embargo: EmbargoEvent | None) -> bool:

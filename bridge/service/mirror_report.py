@@ -90,6 +90,7 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
         data = dict(record.data) if record else {}
         data.setdefault("kind", "report")
         data.setdefault("offer_id", ctx.key)
+        data.setdefault("offered_to", rt.actor_id)
         if finder:
             data.setdefault("finder", finder)
         if record is None or data != record.data:

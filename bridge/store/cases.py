@@ -28,8 +28,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.core.case.authority import owner_of
+from bridge.core.case.documents import case_from_document
 from bridge.core.case.model import Case, EmbargoRef, Known, Participant, Report
 from bridge.core.states.em import EM
+from bridge.core.vocab.objects import VulnerabilityCase
+from bridge.core.vocab.parse import parse_document
 from bridge.store import state
 
 INVITATION = "invitation:"
@@ -129,3 +133,28 @@ def load_known(session: Session, us: str, case_ids: Iterable[str],
             break
     return Known(us=us, case=case, reports=reports, proposed=proposed,
                  invitations=invitations(session, ids))
+
+
+def seed_invited_case(session: Session, case_id: str, us: str, roles: list[str],
+                      now: float) -> None:
+    """We accepted an invitation to ``case_id``: the case becomes known (so its owner's
+    messages that follow — the ledger replay, the case snapshot — are not refused as an
+    unknown case), owned as the invitation's inline case says (else by whoever invited us,
+    the case actor speaking for its owner), with us admitted at RM RECEIVED."""
+    if state.get_case(session, case_id) is not None:
+        return
+    invitation = state.get_object(session, INVITATION + case_id)
+    inviter = str(invitation.data.get("inviter")) if invitation else None
+    stored = state.get_object(session, f"invited-case:{case_id}")
+    owner = manager = None
+    if stored is not None:
+        document = parse_document(stored.data).document
+        if isinstance(document, VulnerabilityCase):
+            owner, manager = owner_of(case_from_document(document), inviter)
+    if owner is None or owner == inviter:
+        owner, manager = None, inviter
+    state.put_case(session, case_id, em_state="NONE", cs_state="vfd.pxa", embargo_end=None,
+                   data={"kind": "case", "case_object_id": case_id, "reports": [],
+                         "owner": owner, "case_actor": manager}, now=now)
+    state.put_participant(session, case_id, us, rm_state="RECEIVED", em_consent=None,
+                          roles=roles or ["vendor"], now=now)

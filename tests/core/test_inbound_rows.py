@@ -233,6 +233,11 @@ def test_I16_answer_to_our_invitation() -> None:
     answer = activity("Accept", PEER, invite)
     assert judge(answer, known(ours)) == (Act.INVITE_ANSWER, True, "allowed")
     assert judge({**answer, "actor": STRANGER}, known(ours))[1:] == (False, "no_invitation")
+    # our own answer, relayed back in the owner's case log, is allowed (and ignored there)
+    mine = activity("Accept", US, {**invite, "actor": OWNER, "object": US})
+    claim = claim_of(parse(mine), sender=CASE_ACTOR)
+    assert claim.act is Act.INVITE_ANSWER and authorize(known(the_case()), claim).allowed
+    assert not authorize(known(the_case()), claim_of(parse(mine), sender=STRANGER)).allowed
 
 
 def test_I17_answer_to_an_offer_only_from_whom_it_went_to() -> None:

@@ -107,6 +107,8 @@ def authorize(known: Known, claim: Claim) -> Verdict:
     if act is Act.INVITE_ANSWER:
         if case.owner == known.us and sender == claim.about and sender in case.invited:
             return ALLOWED
+        if claim.claimed == known.us and _speaks_for_owner(case, sender):
+            return ALLOWED  # our own answer, as the owner's case log relays it back
         return _refused("no_invitation", "the answer answers no invitation of ours to it")
     if act is Act.ENGAGE:
         if case.admitted(sender) or sender in case.invited:
