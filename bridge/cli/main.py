@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "ingest-mail": "bridge.cli.mail:ingest_mail",
     "migrate": "bridge.cli.serve:migrate",
     "keygen": "bridge.cli.keygen:keygen",
+    "inputs": "bridge.cli.repair:inputs",
+    "deliveries": "bridge.cli.repair:deliveries",
     "audit": "bridge.cli.audit:audit",
     "link": "bridge.cli.links:link",
     "unlink": "bridge.cli.links:unlink",

@@ -23,7 +23,7 @@ DEFAULT_CONFIG = "vultron-bridge.yml"
 
 
 def _logging(config: BridgeConfig, level: str | None, fmt: str | None) -> None:
-    from bridge.service.logs import configure
+    from bridge.logs import configure
 
     configure(level or config.logging.level, fmt or config.logging.format)
 

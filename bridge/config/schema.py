@@ -121,6 +121,12 @@ class PeersConfig(_Strict):
     poll: tuple[str, ...] = ()
     """Outbox URLs polled by ``schedule`` runs of the Action."""
     date_window_seconds: int = Field(300, ge=30, le=3600)
+    fetch_threads: int = Field(8, ge=1, le=64)
+    """Threads that authenticate inbox posts (and fetch peers' keys): their own pool, so slow
+    peers never hold the threads webhooks and ``/readyz`` use."""
+    fetch_per_origin: int = Field(2, ge=1, le=64)
+    """Key and actor fetches in flight to one origin at once; one more is refused at once
+    (the post gets 503 with Retry-After)."""
 
 
 class RetryConfig(_Strict):
@@ -201,7 +207,7 @@ class ActionConfig(_Strict):
 
 class ApiToken(_Strict):
     token: SecretStr
-    role: Literal["coordinator", "auditor", "vendor"]
+    role: Literal["coordinator", "auditor", "vendor", "operator"]
     cases: tuple[str, ...] = ()
     """For a vendor token: the cases it may see."""
 

@@ -37,6 +37,7 @@ from bridge.core.errors import (
 )
 from bridge.core.retry import RetryPolicy, Verdict
 from bridge.delivery.outcome import DeliveryOutcome
+from bridge.logs import event
 from bridge.store import audit, outbox
 from bridge.store.db import transaction
 from bridge.store.outbox import OutboxItem
@@ -112,9 +113,10 @@ def record(
                 "outbox_id": item.id, "recipient": item.recipient, "inbox": inbox,
                 "attempts": item.attempts, "status": outcome.status, "error": error,
             }, now)
-    if verdict is Verdict.DEAD:
-        log.warning("outbox %d dead-lettered after %d attempts: %s", item.id, item.attempts,
-                    error)
+    event(log, "delivery.attempt", logging.WARNING if verdict is Verdict.DEAD else logging.INFO,
+          outbox_id=item.id, verdict=verdict.value, status=outcome.status,
+          attempts=item.attempts, error=error,
+          next_in_seconds=round(wait, 1) if verdict is Verdict.RETRY else None)
     return True
 
 

@@ -23,7 +23,8 @@ from bridge.service.webhooks import router as webhooks_router
 from bridge.store import inbound, outbox
 
 health = APIRouter()
-OPTIONAL_ROUTERS = ("bridge.service.actor", "bridge.service.links_api")
+OPTIONAL_ROUTERS = ("bridge.service.actor", "bridge.service.links_api",
+                    "bridge.service.admin_api")
 
 
 @health.get("/healthz")

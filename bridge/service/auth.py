@@ -8,6 +8,8 @@ Tokens and their roles come from ``config.api_tokens``:
 | ``auditor`` | read every link and case |
 | ``vendor`` | read the links and views of the cases listed in its ``cases`` (and of those
   cases' reports); never write |
+| ``operator`` | the admin API (``bridge.service.admin_api``): inputs and deliveries, list,
+  show, retry, drop; read every link and case; never write links |
 
 Every configured token is compared (``hmac.compare_digest``, no early exit) so the answer
 time does not say which token nearly matched. 401 when the header is missing or the token
@@ -34,6 +36,7 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     AUDITOR = "auditor"
     VENDOR = "vendor"
+    OPERATOR = "operator"
 
 
 class Forbidden(InputError):

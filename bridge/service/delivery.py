@@ -14,11 +14,13 @@ import random
 import threading
 from pathlib import Path
 
+import httpx
 from sqlalchemy.orm import Session
 
 from bridge.core.retry import Verdict
 from bridge.core.rules.audience import content_refusal, subjects_of
 from bridge.delivery import worker
+from bridge.delivery.bounded import BoundedTransport
 from bridge.delivery.keyfetch import KeyFetcher
 from bridge.delivery.outcome import DeliveryOutcome
 from bridge.delivery.sender import MemoryPeerSchemes, Sender
@@ -58,7 +60,10 @@ def make_send(rt: Runtime, key: PrivateKey) -> worker.Send:
         allow_loopback=rt.config.delivery.allow_loopback,
         networks=rt.config.delivery.allow_networks,
     )
-    client = guarded_client(allow, timeout=rt.config.delivery.timeout_seconds)
+    timeout = rt.config.delivery.timeout_seconds
+    # each attempt (and each actor fetch) within a total deadline: a drip cannot hold it
+    client = guarded_client(allow, timeout=timeout, inner=BoundedTransport(
+        httpx.HTTPTransport(trust_env=False), total=timeout))
     signer = Signer.for_actor(rt.actor_id, key)
     sender = Sender(
         client, signer, peer_scheme=MemoryPeerSchemes(),

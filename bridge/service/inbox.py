@@ -30,11 +30,14 @@ lost to a fault we have since fixed gets through (docs/inbound.md).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import httpx
@@ -51,13 +54,14 @@ from bridge.core.urls import first_under
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
+from bridge.delivery.bounded import BoundedTransport, deadline
 from bridge.delivery.keyfetch import KeyFetcher
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig import Signer, VerifyPolicy, check_actor_owns_key, detect_scheme, verify_request
+from bridge.logs import event
 from bridge.service import metrics
 from bridge.service.delivery import actor_key
 from bridge.service.http import read_body, require_activity_media_type
-from bridge.service.logs import event
 from bridge.service.runtime import Runtime
 from bridge.store import audit, db, inbound, repair
 
@@ -79,9 +83,11 @@ def key_fetcher(request: Request) -> KeyFetcher:
                     networks=rt.config.delivery.allow_networks,
                 )
                 timeout = rt.config.delivery.timeout_seconds
-                # no pooled connections: fetches are rare (cached) and nothing is left open
-                inner = httpx.HTTPTransport(
-                    trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+                # no pooled connections: fetches are rare (cached) and nothing is left open;
+                # each exchange within a total deadline, few at once per origin
+                inner = BoundedTransport(httpx.HTTPTransport(
+                    trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)),
+                    total=timeout, per_origin=rt.config.peers.fetch_per_origin)
                 fetcher = KeyFetcher(
                     guarded_client(allow, timeout=timeout, inner=inner), clock=rt.clock,
                     timeout=timeout,
@@ -89,6 +95,29 @@ def key_fetcher(request: Request) -> KeyFetcher:
                 )
                 state.inbox_key_fetcher = fetcher
     return fetcher
+
+
+def auth_pool(request: Request) -> ThreadPoolExecutor:
+    """The threads that authenticate inbox posts (and so fetch keys): their own small pool,
+    not the one webhooks, ``/readyz`` and the other routes share (``peers.fetch_threads``)."""
+    state = request.app.state
+    pool: ThreadPoolExecutor | None = getattr(state, "inbox_auth_pool", None)
+    if pool is None:
+        with _LOCK:
+            pool = getattr(state, "inbox_auth_pool", None)
+            if pool is None:
+                rt: Runtime = state.runtime
+                pool = ThreadPoolExecutor(max_workers=rt.config.peers.fetch_threads,
+                                          thread_name_prefix="inbox-auth")
+                state.inbox_auth_pool = pool
+    return pool
+
+
+def _authenticate_bounded(rt: Runtime, *args: Any) -> str:
+    """``authenticate`` with every key and actor fetch it makes within one total deadline
+    (``delivery.timeout_seconds``): a drip-feeding key server cannot hold it longer."""
+    with deadline(rt.config.delivery.timeout_seconds):
+        return authenticate(rt, *args)
 
 
 def public_url(rt: Runtime, request: Request) -> str:
@@ -179,11 +208,10 @@ async def receive(name: str, request: Request) -> JSONResponse:
         parse_activity(data)
     headers = list(request.headers.items())
     try:
-        how = await run_in_threadpool(
-            authenticate, rt, lambda: key_fetcher(request), request.method,
-            public_url(rt, request),
-            headers, body, actor,
-        )
+        how = await asyncio.get_running_loop().run_in_executor(auth_pool(request), partial(
+            _authenticate_bounded, rt, lambda: key_fetcher(request), request.method,
+            public_url(rt, request), headers, body, actor,
+        ))
     except AuthenticationError:
         metrics.INBOX.labels(outcome="unauthenticated").inc()
         raise

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 import httpx
 
 from bridge.core.errors import BridgeError
+from bridge.delivery.bounded import BoundedTransport
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
+from bridge.logs import event
 from bridge.service.runtime import Runtime
 from bridge.store import audit, db
 
@@ -52,15 +54,16 @@ def notify(rt: Runtime, kind: str, subject: str | None, text: str) -> bool:
     outcome: dict[str, object] = {"kind": kind}
     ok = False
     try:
-        with guarded_client(allow, timeout=rt.config.delivery.timeout_seconds) as client:
+        timeout = rt.config.delivery.timeout_seconds
+        inner = BoundedTransport(httpx.HTTPTransport(trust_env=False), total=timeout)
+        with guarded_client(allow, timeout=timeout, inner=inner) as client:
             response = client.post(url.get_secret_value(), json={"text": text[:MAX_TEXT]})
         outcome["status"] = response.status_code
         ok = 200 <= response.status_code < 300
     except (httpx.HTTPError, BridgeError) as exc:
         outcome["error"] = type(exc).__name__
-    if not ok:
-        log.warning("notifier: the %s alarm was not delivered (%s)", kind,
-                    outcome.get("error") or outcome.get("status"))
+    event(log, "alarm", logging.WARNING, kind=kind, delivered=ok,
+          problem=None if ok else outcome.get("error") or outcome.get("status"))
     with db.transaction(rt.sessions) as session:
         audit.append(session, "notifier.sent" if ok else "notifier.failed", subject, outcome,
                      rt.clock())

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from sqlalchemy.exc import OperationalError
 
 from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
+from bridge.logs import event
 from bridge.service import metrics
 from bridge.service.faults import describe
 from bridge.service.finish import finish_item
 from bridge.service.keyed import run_keyed
-from bridge.service.logs import event
 from bridge.service.ordering import ordering_keys
 from bridge.service.runtime import Runtime
 from bridge.store import db, inbound

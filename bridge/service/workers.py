@@ -16,9 +16,9 @@ from bridge.core.errors import BridgeError
 from bridge.core.retry import Verdict
 from bridge.delivery import worker
 from bridge.delivery.outcome import DeliveryOutcome
+from bridge.logs import event
 from bridge.service import supervise
 from bridge.service.faults import describe
-from bridge.service.logs import event
 from bridge.service.runtime import Runtime
 from bridge.store.outbox import OutboxItem
 
