@@ -215,16 +215,17 @@ class GitHubAdapter:
         else:
             issues.set_labels(self._s, ref.project, _number(ref), add, remove)
 
-    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> None:
+    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> bool | None:
         self.check_private(ref)
         text = with_marker(body, marker_id) if marker_id else body
         if ref.ghsa:
             advisories.add_note(self._s, ref.project, ref.ghsa, text, marker_id)
-            return
+            return None  # the note may have been there already: not known here
         number = _number(ref)
         if marker_id and issues.has_comment(self._s, ref.project, number, marker_id):
-            return
+            return False
         issues.create_comment(self._s, ref.project, number, text, marker_id)
+        return True
 
     def close(self, ref: TrackerRef) -> None:
         self._own(ref.tracker)

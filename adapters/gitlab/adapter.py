@@ -122,7 +122,7 @@ class GitLabAdapter(GitLabBase):
         issues = self._project(ref.project).issues
         self._call(f"changing labels of {ref}", issues.update, ref.number, data)
 
-    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> None:
+    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> bool | None:
         """An internal note, after re-checking that the issue is confidential."""
         self.check_private(ref)
         body = defuse_commands(body)  # GitLab would run a line starting with / as the bot
@@ -133,13 +133,14 @@ class GitLabAdapter(GitLabBase):
             )
             for note in self._call(f"listing notes of {ref}", drain, notes):
                 if has_marker(attrs_of(note).get("body"), marker_id):
-                    return
+                    return False
             body = with_marker(body, marker_id)
         self._create(
             f"writing an internal note on {ref}",
             issue.notes.create,
             {"body": body, "internal": True},
         )
+        return True
 
     def _set_state(self, ref: TrackerRef, event: str, target: str) -> None:
         if self._get_issue(ref).get("state") == target:

@@ -96,8 +96,10 @@ class TrackerAdapter(Protocol):
 
     def set_labels(self, ref: TrackerRef, add: Sequence[str], remove: Sequence[str]) -> None: ...
 
-    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> None:
-        """A private comment (re-checks privacy first); once per ``marker_id`` when given."""
+    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> bool | None:
+        """A private comment (re-checks privacy first); once per ``marker_id`` when given.
+        Returns False when a comment with that marker was already there (nothing written, so
+        no webhook will come), True when written, None when the adapter cannot tell."""
         ...
 
     def close(self, ref: TrackerRef) -> None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bridge.core.echoes import comment_kind, event_kinds, with_echo_marker
 from bridge.core.effects import (
     Close,
     Comment,
@@ -19,8 +20,8 @@ from bridge.core.effects import (
     SetLabels,
     TrackerEffect,
 )
-from bridge.core.errors import NotPrivateError
-from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.errors import BridgeError, NotPrivateError
+from bridge.core.events import TrackerEvent
 from bridge.service.runtime import Runtime
 from bridge.service.tracker_authority import exposure_checked
 from bridge.store import db, writes
@@ -28,19 +29,21 @@ from bridge.store import db, writes
 log = logging.getLogger("bridge.effects")
 
 
-def echo_kind(event: TrackerEvent) -> str | None:
-    """The write kind an event would be the echo of (None: never an echo)."""
-    if event.kind is EventKind.LABELED and event.label:
-        return f"label_add:{event.label}"
-    if event.kind is EventKind.UNLABELED and event.label:
-        return f"label_remove:{event.label}"
-    if event.kind is EventKind.CLOSED:
-        return "close"
-    if event.kind is EventKind.REOPENED:
-        return "reopen"
-    if event.kind in (EventKind.COMMENTED, EventKind.COMMAND):
-        return "comment"
-    return None
+def echo_kinds(event: TrackerEvent) -> list[str]:
+    """The write kinds an event could be the echo of (``bridge.core.echoes``)."""
+    return event_kinds(event)
+
+
+def bot_identity(rt: Runtime, tracker: str) -> str | None:
+    """The login the bridge writes as on ``tracker``: ``bot_login`` when configured, else the
+    adapter's answer; None when neither is known (then any actor may be the bridge)."""
+    cfg = rt.config.trackers.get(tracker)
+    if cfg is not None and cfg.bot_login:
+        return cfg.bot_login
+    try:
+        return rt.adapter(tracker).bot_identity() or None
+    except BridgeError:
+        return None
 
 
 def write_kinds(effect: TrackerEffect) -> list[tuple[str, str]]:
@@ -51,7 +54,8 @@ def write_kinds(effect: TrackerEffect) -> list[tuple[str, str]]:
             (ref, f"label_remove:{n}") for n in effect.remove
         ]
     if isinstance(effect, Comment):
-        return [(str(effect.ref), "comment")]
+        kind = comment_kind(effect.marker_id, effect.body)
+        return [] if kind is None else [(str(effect.ref), kind)]
     if isinstance(effect, Close):
         return [(str(effect.ref), "close")]
     if isinstance(effect, Reopen):
@@ -67,6 +71,10 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
         effect = exposure_checked(adapter, planned)
         if effect is None:
             continue
+        if isinstance(effect, Comment) and effect.marker_id is None:
+            # its echo is recognised by this marker, not as "a comment on that issue"
+            effect = effect.model_copy(
+                update={"body": with_echo_marker(str(effect.ref), effect.body)})
         kinds = write_kinds(effect)
         if kinds:
             with db.transaction(rt.sessions) as session:
@@ -76,16 +84,18 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
             adapter.set_labels(effect.ref, effect.add, effect.remove)
         elif isinstance(effect, Comment):
             try:
-                adapter.comment(effect.ref, effect.body, marker_id=effect.marker_id)
+                written = adapter.comment(effect.ref, effect.body, marker_id=effect.marker_id)
             except NotPrivateError:
-                with db.transaction(rt.sessions) as session:  # nothing written: expect no echo
-                    writes.consume_echo(session, tracker, str(effect.ref), "comment", rt.clock())
+                _forget(rt, tracker, kinds)  # nothing written: expect no echo
                 if effect.content:
                     raise
                 # a notice without report content (a refusal, an embargo breach) cannot be
                 # written privately on an issue that is no longer private: skip it; the alarm
                 # and the audit log carry it
                 log.warning("skipped a notice on %s: the issue is not private", effect.ref)
+                continue
+            if written is False:  # already there (its marker was found): no echo will come
+                _forget(rt, tracker, kinds)
         elif isinstance(effect, Close):
             adapter.close(effect.ref)
         elif isinstance(effect, Reopen):
@@ -96,3 +106,10 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
             adapter.ensure_private_issue(
                 effect.destination, effect.object_id, effect.title, effect.body, effect.labels
             )
+
+
+def _forget(rt: Runtime, tracker: str, kinds: Sequence[tuple[str, str]]) -> None:
+    """Consume the records of writes that did not happen, so no later event matches them."""
+    with db.transaction(rt.sessions) as session:
+        for ref, kind in kinds:
+            writes.consume_echo(session, tracker, ref, kind, rt.clock())

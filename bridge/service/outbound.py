@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bridge.core.echoes import may_be_own
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
 from bridge.core.mentions import mentioned_refs
 from bridge.core.rules import decide
 from bridge.publish.at_publication import after_decision
 from bridge.service import metrics, tracker_authority
-from bridge.service.effects import apply_effects, echo_kind
+from bridge.service.effects import apply_effects, bot_identity, echo_kinds
 from bridge.service.guard import Breach, alert_breaches, project_breaches
 from bridge.service.intents import apply_decision
 from bridge.service.runtime import Runtime
@@ -68,9 +69,10 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
     ref = str(event.ref) if event.ref else None
     queued = len(outcome.sent)
     standing = tracker_authority.standing(rt, event)  # asks the tracker: before the transaction
+    kinds = echo_kinds(event) if may_be_own(event.actor, bot_identity(rt, event.tracker)) else []
     with db.transaction(rt.sessions) as session:
-        kind = echo_kind(event)
-        if ref and kind and writes.consume_echo(session, event.tracker, ref, kind, now):
+        if ref and any(writes.consume_echo(session, event.tracker, ref, kind, now)
+                       for kind in kinds):
             outcome.notes.append(f"{event.kind.value}: echo of the bridge's own change")
             return
         if ref and event.kind in (EventKind.CLOSED, EventKind.REOPENED):
