@@ -94,13 +94,17 @@ def test_two_serve_and_two_workers_deliver_exactly_once(tmp_path: Path) -> None:
                     answer = httpx.post(f"http://127.0.0.1:{port}/webhooks/github",
                                         content=body, headers=headers, timeout=10)
                     assert answer.status_code == 202, answer.text
-            assert wait_for(lambda: len(receiver.received) == REPORTS, timeout=60), (
-                f"{len(receiver.received)}/{REPORTS} delivered")
-            assert wait_for(lambda: env.outbox_count() == REPORTS, timeout=10)
+            # each validation: RV, then the Create(VulnerabilityCase) of the case it opens
+            wanted = 2 * REPORTS
+            assert wait_for(lambda: len(receiver.received) == wanted, timeout=60), (
+                f"{len(receiver.received)}/{wanted} delivered")
+            assert wait_for(lambda: env.outbox_count() == wanted, timeout=10)
             # give the workers time to (wrongly) deliver anything twice
             wait_for(lambda: False, timeout=1.5)
             assert all(n == 1 for n in receiver.posts.values()), receiver.posts
-            assert {a["type"] for a in receiver.received} == {"Accept"}
+            assert len(receiver.received) == wanted
+            assert sorted(a["type"] for a in receiver.received) == (
+                ["Accept"] * REPORTS + ["Create"] * REPORTS)
             print(f"scale-out: {REPORTS} webhooks x 2 nodes -> {len(receiver.received)} "
                   f"deliveries, max posts per activity {max(receiver.posts.values())}")
         finally:
