@@ -79,7 +79,7 @@ def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
     from bridge.config import load_config_text
     from bridge.service.runtime import Runtime
-    from bridge.store import db, state
+    from bridge.store import db, links, state
     from tests.fakes.github.harness import WEBHOOK_SECRET, github_harness
     from tests.service.bridge_env import BridgeEnv
     from tests.support.servers import Receiver, free_port, running_app
@@ -97,12 +97,25 @@ def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:
         env = BridgeEnv(rt, gh, receiver, f"http://127.0.0.1:{port}", receiver_url)
         seeded = []
         for n in range(1, labels + 1):
+            # a case we own with PARTICIPANTS others: CF is a broadcast to all of them (RV
+            # answers the finder alone)
             report_id, ref = env.seed_report(n)
+            case_id = f"{env.bridge_url}/cases/{n}"
             with db.transaction(rt.sessions) as session:
+                now = time.time()
+                state.put_case(session, case_id, em_state="NONE", cs_state="Vfd.pxa",
+                               embargo_end=None, now=now, data={
+                                   "kind": "case", "owner": rt.actor_id,
+                                   "reports": [report_id]})
+                state.put_participant(session, case_id, rt.actor_id, rm_state="ACCEPTED",
+                                      em_consent=None, roles=["vendor", "case_owner"], now=now)
+                state.put_participant(session, case_id, env.finder, rm_state="ACCEPTED",
+                                      em_consent=None, roles=["finder"], now=now)
                 for p in range(1, PARTICIPANTS):
-                    state.put_participant(session, report_id, f"{receiver_url}/actors/p{p}",
+                    state.put_participant(session, case_id, f"{receiver_url}/actors/p{p}",
                                           rm_state="ACCEPTED", em_consent=None,
-                                          roles=["vendor"], now=time.time())
+                                          roles=["vendor"], now=now)
+                links.add_link(session, case_id, ref, "tracks", "bench", now)
             seeded.append(ref)
         with server(["bridge.cli.main", "serve", "--config", str(cfg)],
                     env={"PYTHONPATH": str(REPO)}, cwd=tmp, port=port) as (url, proc):
@@ -113,7 +126,7 @@ def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:
             for ref in seeded:
                 before = posts()
                 start = time.perf_counter()
-                env.human_label(ref, "vultron:valid")
+                env.human_label(ref, "vultron:fix-ready")
                 while posts() < before + PARTICIPANTS:
                     if time.perf_counter() - start > 10:
                         raise RuntimeError("delivery did not complete within 10 s")
