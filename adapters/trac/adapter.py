@@ -158,18 +158,20 @@ class TracAdapter:
         kept = [k for k in current if k not in minus] + sorted(plus)
         self._update(ref, "set keywords", fields={"keywords": " ".join(kept)})
 
-    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> None:
-        """A comment on the security ticket, after re-checking that it is private."""
+    def comment(self, ref: TrackerRef, body: str, *, marker_id: str | None = None) -> bool:
+        """A comment on the security ticket, after re-checking that it is private. False when
+        a comment with ``marker_id``'s marker is already there (nothing written)."""
         data = self._ticket(ref)
         if data.get("private") is not True:
             raise NotPrivateError(f"{ref} is not private: {_why(data)}")
         if marker_id is not None:
             if any(has_marker(c.get("text"), marker_id) for c in data.get("comments") or ()):
-                return
+                return False
             text = f"{verbatim(body)}\n\n{hidden(marker_for(marker_id))}\n"
         else:
             text = verbatim(body)
         self._update(ref, "comment", comment=text)
+        return True
 
     def close(self, ref: TrackerRef) -> None:
         if self._ticket(ref).get("status") != "closed":

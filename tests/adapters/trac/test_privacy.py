@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from bridge.core.errors import NotPrivateError
 from bridge.core.markers import marker_token
 from tests.adapters.trac.fixtures import TracProject, trac_project, trac_server  # noqa: F401
 from tests.adapters.trac.tracd import TOKEN
@@ -106,6 +107,14 @@ def test_a_ticket_made_public_is_refused_content(written: tuple[TracProject, int
     assert ref.private
     project.make_public(ref.ref)
     assert not adapter.get_issue(ref.ref).private
-    with pytest.raises(Exception, match="not private"):
+    with pytest.raises(NotPrivateError, match="not private"):
         adapter.comment(ref.ref, f"more {CANARY}")
     assert not any("more" in c for c in project.comments(ref.ref))
+
+
+def test_comment_says_whether_it_wrote(trac_project: TracProject) -> None:  # noqa: F811
+    adapter = trac_project.adapter()
+    ref = adapter.ensure_private_issue(trac_project.destination, "urn:report:c", "R", "b").ref
+    assert adapter.comment(ref, "once", marker_id="m-1") is True
+    assert adapter.comment(ref, "once", marker_id="m-1") is False
+    assert sum("once" in c for c in trac_project.comments(ref)) == 1
