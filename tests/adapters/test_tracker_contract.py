@@ -15,11 +15,7 @@ from bridge.core.errors import NotPrivateError
 from bridge.core.markers import has_marker, marker_for
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import TrackerAdapter
-from tests.adapters.trac.fixtures import (  # noqa: F401 - fixtures
-    TracProject,
-    trac_project,
-    trac_server,
-)
+from tests.adapters.trac.fixtures import TracProject
 from tests.fakes.github.harness import github_harness
 from tests.fakes.github.model import Issue, User
 from tests.fakes.gitlab.harness import gitlab_harness

@@ -12,7 +12,7 @@ from adapters.spec import WebhookSettings
 from adapters.trac.webhooks import verify_and_parse
 from bridge.core.errors import AuthenticationError
 from bridge.core.events import EventKind, WebhookResult
-from tests.adapters.trac.fixtures import TracProject, trac_server  # noqa: F401
+from tests.adapters.trac.fixtures import TracProject
 from tests.adapters.trac.receiver import receiver
 from tests.adapters.trac.tracd import TOKEN, TracServer, change, wait_for
 
@@ -35,7 +35,7 @@ def _queued(project: TracProject) -> list[tuple[int, int]]:
 
 
 def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
-        trac_server: TracServer) -> None:  # noqa: F811
+        trac_server: TracServer) -> None:
     with receiver() as bridge:
         project = _project(trac_server, "hooks1", bridge.url)
         adapter = project.adapter()
@@ -60,7 +60,7 @@ def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
     assert _queued(project) == []
 
 
-def test_a_bridge_that_is_down_loses_nothing(trac_server: TracServer) -> None:  # noqa: F811
+def test_a_bridge_that_is_down_loses_nothing(trac_server: TracServer) -> None:
     with receiver() as bridge:
         bridge.status = 503
         project = _project(trac_server, "hooks2", bridge.url)
@@ -86,7 +86,7 @@ def test_a_bridge_that_is_down_loses_nothing(trac_server: TracServer) -> None:  
     assert "vultron:invalid" in labels
 
 
-def test_the_api_token_is_checked_by_hash(trac_server: TracServer) -> None:  # noqa: F811
+def test_the_api_token_is_checked_by_hash(trac_server: TracServer) -> None:
     project = _project(trac_server, "hooks3", "")
     url = f"{trac_server.url}/{project.name}/vultron/api/whoami"
     mine = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)

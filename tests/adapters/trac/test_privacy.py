@@ -12,7 +12,7 @@ import pytest
 
 from bridge.core.errors import NotPrivateError
 from bridge.core.markers import marker_token
-from tests.adapters.trac.fixtures import TracProject, trac_project, trac_server  # noqa: F401
+from tests.adapters.trac.fixtures import TracProject
 from tests.adapters.trac.tracd import TOKEN
 
 CANARY = "CANARY-7f3e1c"
@@ -45,7 +45,7 @@ def _pages(env: str, number: int) -> list[str]:
 
 
 @pytest.fixture
-def written(trac_project: TracProject) -> Iterator[tuple[TracProject, int]]:  # noqa: F811
+def written(trac_project: TracProject) -> Iterator[tuple[TracProject, int]]:
     adapter = trac_project.adapter()
     ref = adapter.ensure_private_issue(
         trac_project.destination, "urn:report:private", f"Report {WORD} {CANARY}",
@@ -112,7 +112,7 @@ def test_a_ticket_made_public_is_refused_content(written: tuple[TracProject, int
     assert not any("more" in c for c in project.comments(ref.ref))
 
 
-def test_comment_says_whether_it_wrote(trac_project: TracProject) -> None:  # noqa: F811
+def test_comment_says_whether_it_wrote(trac_project: TracProject) -> None:
     adapter = trac_project.adapter()
     ref = adapter.ensure_private_issue(trac_project.destination, "urn:report:c", "R", "b").ref
     assert adapter.comment(ref, "once", marker_id="m-1") is True
