@@ -154,9 +154,16 @@ class GitHubAdapter:
             if state not in advisories.PRIVATE_STATES:
                 raise NotPrivateError(f"advisory {destination} is {state!r}, no longer a draft")
             return
-        if not self._s.repo_is_private(destination.project):
+        # where the issue lives *now*: after a transfer GitHub redirects the old address to the
+        # new repository, and that is where a write would land
+        home = destination.project
+        if destination.number is not None:
+            home = issues.read_issue(self._s, destination.project, destination.number).project
+        if not self._s.repo_is_private(home):
+            moved = f" (transferred to {home})" if home != destination.project else ""
             raise NotPrivateError(
-                f"{destination} is in a public repository: report content is not written there"
+                f"{destination}{moved} is in a public repository: report content is not "
+                "written there"
             )
 
     # -- create --------------------------------------------------------------------------

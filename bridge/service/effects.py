@@ -22,6 +22,7 @@ from bridge.core.effects import (
 )
 from bridge.core.errors import BridgeError, NotPrivateError
 from bridge.core.events import TrackerEvent
+from bridge.service.afterwrite import recheck
 from bridge.service.runtime import Runtime
 from bridge.service.tracker_authority import exposure_checked
 from bridge.store import db, writes
@@ -96,6 +97,8 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
                 continue
             if written is False:  # already there (its marker was found): no echo will come
                 _forget(rt, tracker, kinds)
+            elif effect.content:  # made public while we wrote? say so now, not at the webhook
+                recheck(rt, adapter, effect.ref, None, "a comment with report content")
         elif isinstance(effect, Close):
             adapter.close(effect.ref)
         elif isinstance(effect, Reopen):
@@ -103,9 +106,10 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
         elif isinstance(effect, Link):
             adapter.link(effect.ref, effect.other)
         elif isinstance(effect, EnsurePrivateIssue):
-            adapter.ensure_private_issue(
+            ensured = adapter.ensure_private_issue(
                 effect.destination, effect.object_id, effect.title, effect.body, effect.labels
             )
+            recheck(rt, adapter, ensured.ref, effect.object_id, "the report")
 
 
 def _forget(rt: Runtime, tracker: str, kinds: Sequence[tuple[str, str]]) -> None:

@@ -20,6 +20,7 @@ from bridge.core.errors import ConfigurationError, NotPrivateError
 from bridge.core.vocab.base import ref_ids
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.objects import VulnerabilityReport
+from bridge.service.afterwrite import recheck
 from bridge.service.finish import finish_item
 from bridge.service.guard import marker_planted, privacy_refused
 from bridge.service.mirror_base import Context, Mirrored
@@ -82,6 +83,7 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
         privacy_refused(rt, report.id, f"{where.tracker}:{where.project}", exc.reason)
         raise
     marker_planted(rt, report.id, ensured.planted)
+    recheck(rt, rt.adapter(where.tracker), ensured.ref, report.id, "the report")
     now = ctx.now
     with db.transaction(rt.sessions) as session:
         linked = links.add_link(session, report.id, ensured.ref, "mirrors", "inbox", now)
