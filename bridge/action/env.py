@@ -20,6 +20,12 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"", "0", "false", "no", "off"}
 
 
+def config_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment the configuration is read with: the ``github`` tracker is the run's
+    own, so it need not be listed (its API URL and token come from the run)."""
+    return {**environ, "VULTRON_BRIDGE__TRACKERS__GITHUB__KIND": "github"}
+
+
 def input_value(env: Mapping[str, str], name: str) -> str:
     for key in (f"INPUT_{name.upper()}", f"INPUT_{name.upper().replace('-', '_')}"):
         value = env.get(key)

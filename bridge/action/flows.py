@@ -25,6 +25,7 @@ from bridge.core import stateblock
 from bridge.core.errors import AuthenticationError, BridgeError, ConfigurationError, InputError
 from bridge.core.markers import marker_token
 from bridge.core.stateblock import subject_token
+from bridge.core.storable import check_storable
 from bridge.core.urls import first_under
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
@@ -57,9 +58,10 @@ def dispatch_activity(payload: Any) -> dict[str, Any] | None:
     if size >= MAX_PAYLOAD_BYTES:
         raise InputError(f"client_payload is {size} bytes; it must stay under 64 KB")
     activity = client.get("activity", client)
-    if not isinstance(activity, dict) or "type" not in activity:
+    if not isinstance(activity, dict) or not ({"type", "asType", "as_type"} & set(activity)):
         raise InputError("client_payload.activity must be an activity (a JSON object with a "
-                         "type)")
+                         "type; the legacy asType is accepted too, as by the inbox)")
+    check_storable(activity, "client_payload.activity")
     return activity
 
 

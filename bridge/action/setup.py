@@ -23,7 +23,7 @@ from adapters.github.adapter import GitHubAdapter
 from adapters.github.client import make_github
 from adapters.github.session import Session
 from bridge.action.adapter import ActionAdapter, Journal
-from bridge.action.env import ActionEnv
+from bridge.action.env import ActionEnv, config_env
 from bridge.action.homes import Homes
 from bridge.action.seal import sealer
 from bridge.action.statestore import StateStore
@@ -86,7 +86,7 @@ def configure(env: ActionEnv, base: BridgeConfig, db_url: str) -> tuple[BridgeCo
 
 def build(env: ActionEnv, report: Report) -> Run:
     """Everything one run needs; the caller closes it."""
-    overrides = {**os.environ, "VULTRON_BRIDGE__TRACKERS__GITHUB__KIND": "github"}
+    overrides = config_env(os.environ)
     base = load_config(env.config_path, env=overrides) if env.config_path else BridgeConfig()
     env.temp_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="vultron-bridge-", dir=env.temp_dir))

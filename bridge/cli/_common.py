@@ -3,6 +3,8 @@
 ``--config`` (default ``./vultron-bridge.yml`` when present) and ``--database-url`` (env
 ``VULTRON_BRIDGE_DATABASE_URL``; default: the configuration's ``database_url``, itself
 ``sqlite:///vultron-bridge.db`` unless set). The store is opened with migrations applied.
+A ``${VAR}`` in the file whose variable is not set is left out (these commands use few of the
+secrets); a command that needs it says so where it uses it.
 Errors the user can fix become one-line ``click.ClickException`` messages (exit 1).
 """
 
@@ -55,7 +57,8 @@ def load(config_path: str | None, database_url: str | None) -> BridgeConfig:
     if config_path is None and Path(DEFAULT_CONFIG).is_file():
         config_path = DEFAULT_CONFIG
     try:
-        config = load_config(config_path)
+        # these commands use few of the secrets: an unset ${VAR} leaves its key out
+        config = load_config(config_path, allow_unset=True)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if database_url:
@@ -89,16 +92,13 @@ def user_errors() -> Iterator[None]:
 
 def runtime(config_path: str | None, database_url: str | None, **kwargs: Any) -> Runtime:
     """A Runtime on the migrated store (``kwargs`` go to ``Runtime``: clock, adapters)."""
-    from bridge.core.errors import BridgeError
-    from bridge.service.runtime import Runtime
+    from bridge.service.startup import StartupError, open_runtime
 
     config = load(config_path, database_url)
     try:
-        return Runtime.from_config(config, **kwargs)
-    except BridgeError as exc:
-        raise click.ClickException(exc.reason) from None
-    except Exception as exc:  # noqa: BLE001 - e.g. an unreachable server: say so, no traceback
-        raise click.ClickException(f"cannot open the database ({type(exc).__name__})") from None
+        return open_runtime(config, key_check=False, **kwargs)
+    except StartupError as exc:  # names the database (no password) and the driver's reason
+        raise click.ClickException(str(exc)) from None
 
 
 def progressbar(length: int, label: str, *, show_pos: bool = True) -> ProgressBar[int]:

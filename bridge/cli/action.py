@@ -45,7 +45,7 @@ def _print_actor() -> None:
     import os
     from pathlib import Path
 
-    from bridge.action.env import DEFAULT_CONFIG, input_value
+    from bridge.action.env import DEFAULT_CONFIG, config_env, input_value
     from bridge.config import BridgeConfig, ConfigError, load_config
     from bridge.core.errors import BridgeError
     from bridge.httpsig.keys import load_private_pem, public_key_document
@@ -55,7 +55,9 @@ def _print_actor() -> None:
         raise click.ClickException("the actor-key input (INPUT_ACTOR-KEY) is empty")
     path = input_value(os.environ, "config") or DEFAULT_CONFIG
     try:
-        config = load_config(path) if Path(path).is_file() else BridgeConfig()
+        # read as a run reads it (the github tracker is the run's own)
+        config = (load_config(path, env=config_env(os.environ)) if Path(path).is_file()
+                  else BridgeConfig())
         key = load_private_pem(pem)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None

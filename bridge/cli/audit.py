@@ -27,14 +27,37 @@ class DatabaseUnusable(click.ClickException):
 
 
 def database_url_option(func: F) -> F:
-    return click.option(
+    """``--database-url`` (env ``VULTRON_BRIDGE_DATABASE_URL``) and ``--config``: the URL wins,
+    then the configuration's ``database_url`` (``./vultron-bridge.yml`` when present), then
+    the default."""
+    func = click.option(
         "--database-url",
         envvar="VULTRON_BRIDGE_DATABASE_URL",
-        default=DEFAULT_URL,
-        show_default=True,
         help="SQLite file (sqlite:///PATH) or postgresql+psycopg://... "
-        "(env VULTRON_BRIDGE_DATABASE_URL).",
+        f"(env VULTRON_BRIDGE_DATABASE_URL; default: the configuration's, else {DEFAULT_URL}).",
     )(func)
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False),
+        help="configuration file whose database_url to use (default: ./vultron-bridge.yml "
+        "if present)",
+    )(func)
+
+
+def _url(config_path: str | None, database_url: str | None) -> str:
+    if database_url:
+        return database_url
+    from pathlib import Path
+
+    from bridge.config import ConfigError, load_config
+
+    if config_path is None and Path("vultron-bridge.yml").is_file():
+        config_path = "vultron-bridge.yml"
+    if config_path is None:
+        return DEFAULT_URL
+    try:
+        return load_config(config_path, allow_unset=True).database_url
+    except ConfigError as exc:
+        raise DatabaseUnusable(str(exc)) from None
 
 
 @contextmanager
@@ -75,10 +98,11 @@ def audit() -> None:
 
 @audit.command()
 @database_url_option
-def verify(database_url: str) -> None:
+def verify(config_path: str | None, database_url: str | None) -> None:
     """Check every entry's hash and link; exit 1 naming the first broken entry."""
     from bridge.store import audit as store_audit
 
+    database_url = _url(config_path, database_url)
     try:
         with _session(database_url) as session:
             result = store_audit.check(session)
@@ -97,13 +121,16 @@ def verify(database_url: str) -> None:
               help="Write to this file instead of standard output.")
 @click.option("--since-seq", type=click.IntRange(min=0), default=0, show_default=True,
               help="Only entries after this sequence number.")
-def export(database_url: str, output: str | None, since_seq: int) -> None:
+def export(config_path: str | None, database_url: str | None, output: str | None,
+           since_seq: int) -> None:
     """Write the audit log as JSON lines, one entry per line, in sequence order."""
     from bridge.store import audit as store_audit
 
+    url = _url(config_path, database_url)
+
     def dump(out: TextIO) -> int:
         count = 0
-        with _session(database_url) as session:
+        with _session(url) as session:
             for entry in store_audit.export(session, since_seq):
                 out.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
                 count += 1

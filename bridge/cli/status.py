@@ -1,8 +1,9 @@
 """``vultron-bridge status CASE`` (the case view) and ``vultron-bridge reconcile``.
 
 ``status`` renders from the store; ``--live`` asks each tracker for its issues instead.
-``reconcile`` exits 0 when it finished (drift found or not), 1 when interrupted (run it again
-to continue after the last finished issue) or on an error the user can fix.
+``reconcile`` exits 0 when it finished and checked every issue (drift found or not), 1 when
+interrupted (run it again to continue after the last finished issue), when an issue could not be
+checked (an ``error`` finding: a token, a permission, a URL) or on an error the user can fix.
 """
 
 from __future__ import annotations
@@ -159,3 +160,7 @@ def reconcile(config_path: str | None, database_url: str | None, case: str | Non
     if result.interrupted:
         raise click.ClickException(f"interrupted ({result.interrupted}); run reconcile again "
                                    "to continue after the last finished issue")
+    errors = result.counts().get("error", 0)
+    if errors:
+        raise click.ClickException(f"{errors} of {result.checked} issues could not be checked "
+                                   "(see the findings: a token, a permission, a URL)")

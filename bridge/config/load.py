@@ -39,17 +39,28 @@ def _lines(node: yaml.Node, path: tuple[str, ...], out: dict[tuple[str, ...], in
             _lines(item, (*path, str(i)), out)
 
 
-def _interpolate(value: Any, env: Mapping[str, str], path: str) -> Any:
+class _Unset:
+    """An unset ``${NAME}`` when unset variables are allowed: the key (or list item) holding it
+    is left out, as if it were not in the file."""
+
+
+_UNSET = _Unset()
+
+
+def _interpolate(value: Any, env: Mapping[str, str], path: str, allow_unset: bool = False) -> Any:
     if isinstance(value, dict):
-        return {
-            k: _interpolate(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()
-        }
+        pairs = ((k, _interpolate(v, env, f"{path}.{k}" if path else str(k), allow_unset))
+                 for k, v in value.items())
+        return {k: v for k, v in pairs if v is not _UNSET}
     if isinstance(value, list):
-        return [_interpolate(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+        items = (_interpolate(v, env, f"{path}[{i}]", allow_unset) for i, v in enumerate(value))
+        return [v for v in items if v is not _UNSET]
     if isinstance(value, str):
         m = _VAR.match(value.strip())
         if m:
             if m.group(1) not in env:
+                if allow_unset:
+                    return _UNSET
                 raise ConfigError(f"{path}: environment variable {m.group(1)} is not set")
             return env[m.group(1)]
     return value
@@ -73,9 +84,14 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
 
 
 def load_config_text(
-    text: str, *, source: str = "<config>", env: Mapping[str, str] | None = None
+    text: str, *, source: str = "<config>", env: Mapping[str, str] | None = None,
+    allow_unset: bool = False,
 ) -> BridgeConfig:
-    """Parse and validate configuration text; raise ConfigError naming key and line."""
+    """Parse and validate configuration text; raise ConfigError naming key and line.
+
+    ``allow_unset``: a ``${NAME}`` whose variable is not set leaves its key out instead of
+    being an error — for commands that never use most secrets (``links``, ``metrics``…): a
+    command that does need the value then fails where it uses it, saying what is missing."""
     env = dict(os.environ) if env is None else env
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -92,7 +108,7 @@ def load_config_text(
     lines: dict[tuple[str, ...], int] = {}
     if node is not None:
         _lines(node, (), lines)
-    data = _interpolate(data, env, "")
+    data = _interpolate(data, env, "", allow_unset)
     _apply_env(data, env)
     try:
         return BridgeConfig.model_validate(data)
@@ -107,10 +123,11 @@ def load_config_text(
         raise ConfigError(f"{source}: " + "; ".join(problems)) from None
 
 
-def load_config(path: str | Path | None, *, env: Mapping[str, str] | None = None) -> BridgeConfig:
+def load_config(path: str | Path | None, *, env: Mapping[str, str] | None = None,
+                allow_unset: bool = False) -> BridgeConfig:
     """Load a configuration file; None (or a missing default file) gives the defaults."""
     if path is None:
-        return load_config_text("", env=env)
+        return load_config_text("", env=env, allow_unset=allow_unset)
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -118,4 +135,4 @@ def load_config(path: str | Path | None, *, env: Mapping[str, str] | None = None
         raise ConfigError(f"{p}: no such configuration file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read it ({type(exc).__name__})") from None
-    return load_config_text(text, source=str(p), env=env)
+    return load_config_text(text, source=str(p), env=env, allow_unset=allow_unset)

@@ -121,6 +121,22 @@ def _tracker(ref: str) -> str:
     return ref.partition(":")[0]
 
 
+
+def subject_kind(data: dict[str, Any], reports: list[str], recorded: bool,
+                 by_ref: dict[str, list[tuple[str, str]]]) -> str:
+    """``case`` or ``report``: as recorded; a subject with reports is a case; one known only
+    from links is a report when an issue mirrors it (the bridge mirrors reports), else a case
+    (what coordinators link)."""
+    if isinstance(data.get("kind"), str):
+        return str(data["kind"])
+    if reports:
+        return "case"
+    if not recorded:
+        mirrored = any(rel == "mirrors" for pairs in by_ref.values() for _, rel in pairs)
+        return "report" if mirrored else "case"
+    return "report"
+
+
 def build(session: Session, case_id: str, policy: Policy,
           live: LiveReader | None = None) -> CaseView:
     """The view of ``case_id`` (a case, or a report before its case exists).
@@ -138,7 +154,7 @@ def build(session: Session, case_id: str, policy: Policy,
     if record is None and not by_ref:
         raise NotFound("no case or report with that id is known")
     view = CaseView(
-        case_id, str(data.get("kind", "case" if reports else "report")),
+        case_id, subject_kind(data, reports, record is not None, by_ref),
         record.em_state if record else "NONE",
         datetime.fromtimestamp(record.embargo_end, UTC)
         if record and record.embargo_end is not None else None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bridge.core.echoes import may_be_own
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
+from bridge.core.labels import exclusive_with
 from bridge.core.mentions import mentioned_refs
 from bridge.core.rules import decide
 from bridge.publish.at_publication import after_decision
@@ -106,10 +107,11 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
             }, now)
             for n, effect in enumerate(decision.effects):
                 if isinstance(effect, SetLabels) and event.label in effect.add:
-                    # the label that triggered the decision is already on the issue
-                    effect = effect.model_copy(
-                        update={"add": tuple(a for a in effect.add if a != event.label)}
-                    )
+                    # the label that triggered the decision is already on the issue; the
+                    # others of its exclusive group go (vultron:received beside vultron:valid)
+                    effect = effect.model_copy(update={
+                        "add": tuple(a for a in effect.add if a != event.label),
+                        "remove": (*effect.remove, *exclusive_with(event.label))})
                     if not effect.add and not effect.remove:
                         continue
                 if isinstance(effect, Comment) and effect.marker_id is None:

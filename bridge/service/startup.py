@@ -57,10 +57,11 @@ def database_problem(exc: BaseException) -> str:
     return f"{type(orig).__name__}: {text[:MAX_DETAIL]}"
 
 
-def open_runtime(config: BridgeConfig, **kwargs: Any) -> Runtime:
-    """``Runtime.from_config`` with failures turned into one clear ``StartupError``; a
-    configured key that cannot be used is refused first (nothing is created then)."""
-    key = configured_key(config)
+def open_runtime(config: BridgeConfig, *, key_check: bool = True, **kwargs: Any) -> Runtime:
+    """``Runtime.from_config`` with failures turned into one clear ``StartupError``; with
+    ``key_check``, a configured key that cannot be used is refused first (nothing is created
+    then)."""
+    key = configured_key(config) if key_check else None
     if key is not None and not key.ok:
         raise StartupError(f"{key.name}: {key.detail}")
     url = shown_url(config.database_url)

@@ -82,5 +82,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     out = run({"VULTRON_BRIDGE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"},
               "metrics")
     assert out.exit_code == 1
-    assert out.output.strip().startswith("Error: cannot open the database (")
+    assert out.output.strip().startswith(
+        "Error: cannot open the database postgresql+psycopg://nobody@127.0.0.1:1/x: ")
+    assert "Connection refused" in out.output and len(out.output.strip().splitlines()) == 1
     assert "Traceback" not in out.output

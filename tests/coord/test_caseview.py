@@ -79,7 +79,8 @@ def test_an_issue_never_seen_is_unknown(sqlite_db: Database) -> None:
     seed_links(sqlite_db, CASE, ["github:acme/widget#5"])
     with sqlite_db.reader() as s:
         view = caseview.build(s, CASE, "all")
-    assert view.kind == "report" and view.em_state == "NONE"
+    # known only from a coordinator's links: a case (a report would be mirrored by the bridge)
+    assert view.kind == "case" and view.em_state == "NONE"
     assert [(i.state, i.labels, i.source) for i in view.issues] == [("unknown", (), "store")]
 
 

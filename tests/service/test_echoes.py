@@ -143,3 +143,14 @@ def test_the_pure_rules() -> None:
     assert comment_kind("m", "x") is not None and comment_kind("m", "x") != kind
     assert may_be_own(None, BOT) and may_be_own("Vultron-Bot", BOT) and may_be_own("x", None)
     assert not may_be_own("maintainer", BOT)
+
+
+def test_a_validated_report_loses_its_received_label(env: Env) -> None:
+    """The state labels are exclusive (docs/mapping.md): a maintainer's ``vultron:valid``
+    replaces ``vultron:received`` (the old code left both on the issue)."""
+    issue = env.tracker.fake.repos[REF.project].issues[1]
+    assert "vultron:received" in issue.labels
+    _person(env, "maintainer", label="vultron:valid")
+    env.forward()  # type: ignore[attr-defined]
+    env.forward()  # type: ignore[attr-defined]  # the removal's own echo
+    assert [n for n in issue.labels if n.startswith("vultron:")] == ["vultron:valid"]

@@ -214,7 +214,8 @@ def test_concurrent_claimers_never_claim_the_same_row(db: Database) -> None:
     everything = [c for mine in claimed.values() for c in mine]
     assert len(everything) == len({i for i, _ in everything}) == 90
     assert {attempts for _, attempts in everything} == {1}
-    assert sum(1 for mine in claimed.values() if mine) >= 2
+    # (how the rows spread over the claimers is the scheduler's business, not asserted: one
+    # thread may legitimately take them all; what matters is that none is claimed twice)
     with db.reader() as s:
         assert outbox_counts(s) == {"pending": 0, "delivered": 90, "dead": 0}
 
