@@ -37,6 +37,7 @@ from bridge.core.mail.kinds import MailKind, mail_kind
 from bridge.core.mail.parse import Limits, ParsedMail, parse_mail
 from bridge.core.mail.report import Opened, automatic_note, followup_comment, report_content
 from bridge.core.refs import TrackerRef
+from bridge.core.storable import unstorable_field
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.objects import VulnerabilityReport
 from bridge.core.vocab.parse import parse_activity
@@ -77,6 +78,11 @@ def handle_mail(rt: Runtime, item: InboundItem) -> Handled:
     kind, why = mail_kind(mail, envelope_from=envelope_from, domain=cfg.domain(),
                           our_address=cfg.from_address)
     h = mail.headers
+    found = unstorable_field({"from": h.from_address, "message_id": h.message_id,
+                              "envelope_from": envelope_from, "subject": h.subject})
+    if found is not None:  # neither database stores it: say so, never fail the input
+        return _ignored(rt, item, f"the mail's {found} holds a NUL character or an unpaired "
+                                  "surrogate")
     own_id = h.message_id or item.key
     answered = referenced_ids(h.in_reply_to, h.references)
     if kind is MailKind.LOOP:
