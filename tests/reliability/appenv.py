@@ -261,6 +261,7 @@ def actor_key_file(tmp: Path) -> Path:
     makes one up)."""
     key = tmp / "actor.pem"
     if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True)
         key.write_text(private_pem(cached_key("rsa-actor")), encoding="ascii")
     return key
 
