@@ -101,3 +101,12 @@ def test_unstorable_field_names_paths_and_keys_without_their_text() -> None:
 
 def test_a_hyphenated_key_is_named_in_brackets() -> None:
     assert unstorable_field({"a-b": "\x00"}) == "['a-b']"
+
+
+def test_a_mail_whose_message_id_cannot_be_stored_is_keyed_by_its_bytes() -> None:
+    """Else the store refuses the key and the MTA is told to retry, for ever."""
+    from bridge.core.mail.ids import dedup_key
+
+    assert dedup_key("a\x00b@finder.example", b"raw").startswith("sha256:")
+    assert dedup_key("a\udc80b@finder.example", b"raw").startswith("sha256:")
+    assert dedup_key("ok@finder.example", b"raw") == "message-id:ok@finder.example"

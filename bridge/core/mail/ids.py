@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from bridge.core.storable import storable
+
 MAX_ID = 900
 """Longer Message-IDs are not used as ids (they are hashed into the dedup key instead)."""
 MAX_REFERENCES = 50
@@ -64,8 +66,10 @@ def thread_root(message_id: str | None, in_reply_to: str | None,
 
 
 def dedup_key(message_id: str | None, raw: bytes) -> str:
-    """The inbound dedup key: ``message-id:<id>``, or ``sha256:<digest of the bytes>``."""
-    if message_id:
+    """The inbound dedup key: ``message-id:<id>``, or ``sha256:<digest of the bytes>`` (also
+    for an id that no database could store: a NUL or an unpaired surrogate in it would make the
+    MTA retry a mail that can never be stored)."""
+    if message_id and storable(message_id):
         return f"message-id:{message_id}"
     return f"sha256:{digest(raw)}"
 
