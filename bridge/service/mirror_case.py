@@ -19,6 +19,7 @@ from bridge.core.case.claims import Claim
 from bridge.core.case.model import Known
 from bridge.core.effects import Comment
 from bridge.core.refs import TrackerRef
+from bridge.core.states import rm as rm_machine
 from bridge.core.states.em import EM
 from bridge.core.urls import same_origin
 from bridge.core.vocab.activities import Activity
@@ -133,11 +134,14 @@ def _participant(session: Session, ctx: Context, case_id: str, actor: str | None
         put_status(session, case_id, actor, inline[-1].vfd_state.value, ctx.now)
     if consent is None and inline and inline[-1].em_consent_state:
         consent = inline[-1].em_consent_state.value
-    mine = state.get_participant(session, case_id, actor) if actor == ctx.rt.actor_id else None
-    if mine is not None and mine.rm_state != "START":
+    current = state.get_participant(session, case_id, actor)
+    if actor == ctx.rt.actor_id and current is not None and current.rm_state != "START":
         # our own RM state comes from our tracker, not from a peer's view of it — but a case
         # that admits us seeds it (the reference seeds its reporter at ACCEPTED)
         rm = None
+    if rm is not None and current is not None and rm_machine.goes_back(
+            rm_machine.parse(current.rm_state), rm_machine.parse(rm)):
+        rm = None  # out of order (a ledger replayed concurrently): the later state stands
     put_participant(session, case_id, actor, ctx.now, rm=rm, roles=roles, consent=consent)
 
 
@@ -229,10 +233,14 @@ def on_invitation(ctx: Context, known: Known) -> Mirrored:
     reports = ref_ids(target.vulnerability_reports) if isinstance(
         target, VulnerabilityCase) else []
     with ctx.rt.readers() as session:
+        if _received_already(session, case_id, ctx.key):
+            return Mirrored("INVITE_TO_CASE", case_id, ignored=_REPLAYED)
         found = [r for s in (case_id, *reports) for r in linked_refs(session, ctx.rt, s)]
     made = None if found else invitation_issue(ctx, case_id, inviter)
 
     def decide(session: Session) -> tuple[str, Planned] | str:
+        if _received_already(session, case_id, ctx.key):
+            return _REPLAYED
         state.put_object(session, INVITATION + case_id, "CaseInvitation", {
             "inviter": inviter, "invite_id": ctx.key, "state": "pending",
         }, ctx.now)
@@ -248,6 +256,17 @@ def on_invitation(ctx: Context, known: Known) -> Mirrored:
                                               marker_id=f"invite:{ctx.key}"))
                          for r in dict.fromkeys(found)]
     return planned(ctx, "INVITE_TO_CASE", decide)
+
+
+_REPLAYED = ("a replay of an invitation already received (the case actor's ledger replays it "
+             "once we joined): its answer, or the question, stands")
+
+
+def _received_already(session: Session, case_id: str, invite_id: str) -> bool:
+    """Whether this very Invite was received before: a replay must neither prompt again nor
+    turn an answered invitation back into a pending one."""
+    record = state.get_object(session, INVITATION + case_id)
+    return record is not None and record.data.get("invite_id") == invite_id
 
 
 def on_invite_answer(ctx: Context, known: Known, accept: bool) -> Mirrored:

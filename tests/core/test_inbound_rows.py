@@ -99,6 +99,11 @@ def test_I2_a_case_holds_only_reports_tied_to_its_owner() -> None:
     assert tied_reports(known(), theirs) == (("urn:other",), (REPORT,))
     with_finder = the_case()
     assert tied_reports(known(), with_finder) == ((REPORT,), ())
+    # known only by id (named by an earlier case document, never offered to us): no finder
+    # to protect, so it is held — as an unknown report is (live: the case actor's ledger
+    # replay names the report before the participants that tie it)
+    by_id = Known(US, reports={REPORT: Report(REPORT, None, None, CASE)})
+    assert tied_reports(by_id, Case(CASE, owner=STRANGER, reports=(REPORT,))) == ((REPORT,), ())
 
 
 def test_I3_update_of_a_known_case() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bridge.core.markers import has_marker
-from bridge.store import links, state
+from bridge.store import db, links, state
+from bridge.store.cases import INVITATION, seed_invited_case
 from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
 
 COORD = "https://coord.example/actors/coordinator"
@@ -130,6 +131,21 @@ def test_participant_status_updates_the_table(cenv: Env) -> None:
     assert len(tables) == 2 and OTHER in tables[-1]
 
 
+def test_a_status_arriving_after_a_later_one_does_not_move_rm_back(cenv: Env) -> None:
+    """The case actor replays its ledger concurrently (live: the case actor's ACCEPTED before
+    its VALID): an RM no transition reaches from the stored one is carried forward, as the
+    reference does; the rest of the status still applies."""
+    cenv.post(activity("Create", case_doc(), "c1"))
+    for n, rm in enumerate(("ACCEPTED", "VALID")):
+        status = {"type": "ParticipantStatus", "context": CASE, "attributedTo": OTHER,
+                  "rmState": rm, "cvdRole": ["vendor"]}
+        cenv.post(activity("Add", status, f"s{n}", target=f"{CASE}/participants/9"))
+    assert cenv.work() == ["done", "done", "done"]
+    with cenv.rt.sessions() as session:
+        other = state.get_participant(session, CASE, OTHER)
+    assert other is not None and (other.rm_state, other.roles) == ("ACCEPTED", ["vendor"])
+
+
 def test_case_status_sets_em_and_pxa_labels(cenv: Env) -> None:
     cenv.post(activity("Create", case_doc(), "c1"))
     status = {"type": "CaseStatus", "context": CASE, "emState": "ACTIVE", "pxaState": "pXa"}
@@ -195,3 +211,34 @@ def test_unmapped_activities_are_ignored_with_a_reason(cenv: Env) -> None:
     assert [status for status, _ in rows] == ["ignored", "ignored"]
     assert all("no inbound mapping" in (reason or "") for _, reason in rows)
     assert cenv.audit_kinds().count("mirror.ignored") == 2
+
+
+def test_a_replayed_invitation_neither_prompts_again_nor_reopens_an_answered_one(
+        cenv: Env) -> None:
+    """Live, the case actor replays its ledger once we joined — the Invite that brought us
+    included: it must leave the answered invitation answered and post no second prompt."""
+    invite = activity("Invite", {"id": OURS, "type": "Organization"}, "invite-1", to=[OURS],
+                      cc=[COORD], target=CASE, roles=["vendor"])
+    cenv.post(invite)
+    assert cenv.work() == ["done"]
+    key = INVITATION + CASE
+    with db.transaction(cenv.rt.sessions) as s:
+        record = state.get_object(s, key)
+        assert record is not None and record.data["state"] == "pending"
+        state.put_object(s, key, record.type, {**record.data, "state": "accepted"},
+                         cenv.rt.clock())
+        seed_invited_case(s, CASE, OURS, ["vendor"], cenv.rt.clock())
+    prompts = len(cenv.tracker.fake.repos["acme/embargoed"].issues)
+    replay = activity("Announce", {"type": "CaseLedgerEntry", "id": f"{CASE}/log/9",
+                                   "caseId": CASE, "eventType": "invite_actor_to_case",
+                                   "payloadSnapshot": invite}, "announce-9", to=[OURS])
+    cenv.post(replay)
+    assert cenv.work() == ["done"]
+    (row,) = cenv.inbound_rows()[2:]
+    assert row[0] == "ignored" and "a replay of an invitation already received" in str(row[1])
+    with cenv.rt.sessions() as s:
+        record = state.get_object(s, key)
+    assert record is not None and record.data["state"] == "accepted"
+    issues = cenv.tracker.fake.repos["acme/embargoed"].issues
+    assert len(issues) == prompts
+    assert sum("invites us" in c.body for i in issues.values() for c in i.comments) == 0

@@ -69,6 +69,15 @@ def report_tied(report: Report, case: Case, us: str) -> bool:
         report.offered_to)
 
 
+def _holdable(report: Report | None, case: Case, us: str) -> bool:
+    """May the owner put ``report`` in ``case``? A report we do not know, or know only by its
+    id (a case named it before; no Offer of it reached us, so no finder to protect — live,
+    the case actor's ledger replay names it before the participants that tie it), may be;
+    one we know the finder of only in a case tied to that finder (its Offer, should it come,
+    is judged again: ``mirror_report``)."""
+    return report is None or report.offerer is None or report_tied(report, case, us)
+
+
 def _report_parties(report: Report | None) -> set[str]:
     if report is None:
         return set()
@@ -128,7 +137,7 @@ def _owner_act(known: Known, case: Case, claim: Claim) -> Verdict:
                         f"{_WHAT[claim.act]}")
     if claim.act is Act.ADD_REPORT:
         report = known.report(claim.report_id)
-        if report is not None and not report_tied(report, case, known.us):
+        if not _holdable(report, case, known.us):
             return _refused("report_owner", "the report belongs to another party: neither "
                             "the case's owner nor its participants offered it")
     if claim.act is Act.EMBARGO_END and claim.embargo_id and case.active_embargo and (
@@ -188,13 +197,13 @@ def _new_case(known: Known, claim: Claim) -> Verdict:
 
 def tied_reports(known: Known, case: Case) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A new or restated case's reports split into (accepted, refused): a report we hold is
-    accepted only when tied to the case's owner; a report we do not hold harms nothing."""
+    accepted only when tied to the case's owner; a report we do not hold, or hold only by its
+    id, harms nothing (``_holdable``)."""
     ok: list[str] = []
     refused: list[str] = []
     for report_id in case.reports:
         report = known.report(report_id)
-        (ok if report is None or report_tied(report, case, known.us) else refused).append(
-            report_id)
+        (ok if _holdable(report, case, known.us) else refused).append(report_id)
     return tuple(ok), tuple(refused)
 
 

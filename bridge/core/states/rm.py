@@ -104,3 +104,28 @@ def allowed_events(state: RM) -> tuple[RMEvent, ...]:
 def parse(value: object) -> RM:
     """An RM state from a wire value: ``"VALID"``, ``"REPORT_MANAGEMENT_VALID"``, ``"V"``."""
     return parse_enum(RM, value, "RM", ALIASES)
+
+
+def reachable(state: RM) -> frozenset[RM]:
+    """Every state some chain of transitions leads to from ``state`` (``state`` excluded
+    unless a cycle returns to it, as DEFERRED → ACCEPTED → DEFERRED does)."""
+    seen: set[RM] = set()
+    frontier = {state}
+    while frontier:
+        frontier = {dst for (src, _), dst in TRANSITIONS.items() if src in frontier} - seen
+        seen |= frontier
+    return frozenset(seen)
+
+
+def goes_back(current: RM, announced: RM) -> bool:
+    """Whether ``announced`` would move a participant's RM backwards from ``current``: nothing
+    follows CLOSED, and any state no transition chain reaches is a regression. A peer's
+    statuses can arrive out of order (a case actor replays its ledger concurrently); the
+    reference keeps the RM it has then (``FilterParticipantStatusDimensionsNode``).
+
+    >>> goes_back(RM.ACCEPTED, RM.VALID), goes_back(RM.RECEIVED, RM.ACCEPTED)
+    (True, False)
+    """
+    if announced is current:
+        return False
+    return current is RM.CLOSED or announced not in reachable(current)
