@@ -4,18 +4,24 @@ Skipped unless ``VULTRON_REF_FINDER_URL`` and ``VULTRON_REF_VENDOR_URL`` name th
 of two reference servers (``http://127.0.0.1:PORT/api/v2``), one actor each — the reference's
 multi-actor layout: actor ``finder`` on the first, ``vendor`` (self-hosting its CaseActor) on
 the second. The reference is never part of this repository; start it from outside, e.g. with
-the helper script the interop notes describe (``run.sh start 17901 17902``).
+the helper script the interop notes describe (``run.sh start 17901 17902``). Its refusals are
+only in its log (it answers 202 and decides in the background): set
+``VULTRON_REF_FINDER_LOG`` and ``VULTRON_REF_VENDOR_LOG`` to the servers' log files so that
+the bridge half reads them; ``VULTRON_LIVE_RECORD=<dir>`` writes each flow's step-by-step
+record there (``live-<flow>.md``).
 
 The module has two halves:
 
-* the **reference-facing half** (``RefServer`` and the ``build_*`` activity builders):
-  create actors, fire the reference's trigger endpoints, post to its inboxes and read back what
-  it holds (RM/EM/VFD per case participant, notes, embargo) through its datalayer read API;
-* the **peer half**: whatever stands opposite the reference. Today that is ``ScriptedPeer`` —
-  a loopback inbox (``<peer>/actors/<name>/inbox/`` → 202) that records what the reference
-  delivers, plus the hand-built activities the reference demonstrably accepts. The bridge half
-  (``bridge_*`` functions at the end) is where the bridge replaces the scripted peer; those
-  tests are skipped until ``VULTRON_BRIDGE_URL`` is set and the functions are wired.
+* the **reference-facing half** (:class:`~tests.support.ref_server.RefServer` and the
+  ``build_*`` activity builders here): create actors, fire the reference's trigger endpoints,
+  post to its inboxes and read back what it holds through its datalayer read API, with
+  ``ScriptedPeer`` — a loopback inbox that records what the reference delivers — opposite;
+* the **bridge half**: a whole bridge on loopback (:mod:`tests.support.live_world`: fake
+  GitHub sending signed webhooks, the bridge's app at its real URL, the reference's actors
+  trusted) plays the recorded live flows A and B and the invitation flow I
+  (:mod:`tests.support.live_flows`) against the reference; after every step nothing may be
+  refused, deferred or dead-lettered on either side and both must agree on RM (per
+  participant), EM (the embargo's id and end) and CS (``test_live_step``).
 
 Facts the assertions rest on (verified live against the reference at CERTCC/Vultron 6883299d):
 
@@ -34,168 +40,35 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
+from bridge.store import cases
+from tests.support.live_flows import FLOWS
+from tests.support.live_record import Played, play
+from tests.support.live_world import LiveWorld, live_world, ref_servers
+from tests.support.ref_server import RefServer, later, now, wait_for
 from tests.support.servers import running_app
 
 FINDER_URL = os.environ.get("VULTRON_REF_FINDER_URL", "").rstrip("/")
 VENDOR_URL = os.environ.get("VULTRON_REF_VENDOR_URL", "").rstrip("/")
-BRIDGE_URL = os.environ.get("VULTRON_BRIDGE_URL", "").rstrip("/")
+FINDER_LOG = os.environ.get("VULTRON_REF_FINDER_LOG")
+VENDOR_LOG = os.environ.get("VULTRON_REF_VENDOR_LOG")
+RECORD_DIR = os.environ.get("VULTRON_LIVE_RECORD")
 
 pytestmark = pytest.mark.skipif(
     not (FINDER_URL and VENDOR_URL),
     reason="needs running CERTCC/Vultron reference servers: set VULTRON_REF_FINDER_URL and "
     "VULTRON_REF_VENDOR_URL to their API bases (http://127.0.0.1:PORT/api/v2)",
 )
-
-WAIT = 15.0
-"""Seconds to wait for the reference's background processing and deliveries."""
-
-
-def now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def later(days: int) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat()
-
-
-def wait_for(probe: Callable[[], Any], timeout: float = WAIT, what: str = "condition") -> Any:
-    """Poll ``probe`` until it returns something truthy; return it, or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
-
-
-# --------------------------------------------------------------------------------------------
-# Reference-facing half
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RefServer:
-    """One reference server (its ``/api/v2`` base) and the local actor it hosts."""
-
-    base: str
-    actor_short: str
-    client: httpx.Client
-
-    @property
-    def actor_id(self) -> str:
-        return f"{self.base}/actors/{self.actor_short}"
-
-    def ensure_actor(self, actor_id: str, name: str, actor_type: str = "Organization") -> None:
-        """Register an actor record (``POST /actors/``; 201 new, 200 existing). Needed for
-        trigger targets the reference looks up (invitees) and it makes IE-11-001 strict."""
-        r = self.client.post(
-            f"{self.base}/actors/", json={"name": name, "actor_type": actor_type, "id": actor_id}
-        )
-        assert r.status_code in (200, 201), r.text
-
-    def trigger(self, name: str, body: dict[str, Any], actor: str | None = None) -> httpx.Response:
-        """``POST /actors/{actor}/trigger/{name}`` (answers 202 ``{"activity": …}`` or 4xx)."""
-        return self.client.post(f"{self.base}/actors/{actor or self.actor_short}/trigger/{name}",
-                                json=body)
-
-    def demo(self, name: str, body: dict[str, Any], actor: str | None = None) -> httpx.Response:
-        """``POST /actors/{actor}/demo/{name}`` (add-note-to-case, notify-*, close-case)."""
-        return self.client.post(f"{self.base}/actors/{actor or self.actor_short}/demo/{name}",
-                                json=body)
-
-    def post_inbox(self, activity: dict[str, Any], actor: str | None = None) -> httpx.Response:
-        """Deliver ``activity`` as a peer would (plain JSON, unsigned — as the reference does)."""
-        return self.client.post(f"{self.base}/actors/{actor or self.actor_short}/inbox/",
-                                json=activity)
-
-    def get(self, object_id: str) -> dict[str, Any] | None:
-        """``GET /datalayer/{id}``: the stored object (case, participant, note …) or None."""
-        r = self.client.get(f"{self.base}/datalayer/{object_id}")
-        if r.status_code == 404:
-            return None
-        r.raise_for_status()
-        data = r.json()
-        return data if isinstance(data, dict) and data.get("id") else None
-
-    def case(self, case_id: str) -> dict[str, Any] | None:
-        data = self.get(case_id)
-        return data if data and data.get("type") == "VulnerabilityCase" else None
-
-    def cases(self) -> dict[str, Any]:
-        r = self.client.get(f"{self.base}/datalayer/VulnerabilityCases/")
-        r.raise_for_status()
-        data = r.json()
-        return data if isinstance(data, dict) else {}
-
-    def participant(self, case_id: str, actor_id: str) -> dict[str, Any] | None:
-        """The *current* participant record of ``actor_id`` in the case (read by id: the
-        participants inlined in the stored case row can be stale)."""
-        case = self.case(case_id)
-        if not case:
-            return None
-        pid = case.get("actorParticipantIndex", {}).get(actor_id)
-        return self.get(pid) if pid else None
-
-    def rm_state(self, case_id: str, actor_id: str) -> str | None:
-        p = self.participant(case_id, actor_id)
-        statuses = (p or {}).get("participantStatuses") or []
-        return statuses[-1].get("rmState") if statuses else None
-
-    def vfd_state(self, case_id: str, actor_id: str) -> str | None:
-        p = self.participant(case_id, actor_id)
-        statuses = (p or {}).get("participantStatuses") or []
-        return statuses[-1].get("vfdState") if statuses else None
-
-    def consent(self, case_id: str, actor_id: str) -> str | None:
-        return (self.participant(case_id, actor_id) or {}).get("embargoConsentState")
-
-    def roles(self, case_id: str, actor_id: str) -> list[str]:
-        return list((self.participant(case_id, actor_id) or {}).get("caseRoles") or [])
-
-    def em_state(self, case_id: str) -> str | None:
-        statuses = (self.case(case_id) or {}).get("caseStatuses") or []
-        last = statuses[-1] if statuses else None
-        return last.get("emState") if isinstance(last, dict) else None
-
-    def active_embargo(self, case_id: str) -> str | None:
-        return (self.case(case_id) or {}).get("activeEmbargo")
-
-    def notes(self, case_id: str) -> list[str]:
-        notes = (self.case(case_id) or {}).get("notes") or []
-        return [n if isinstance(n, str) else n.get("id") for n in notes]
-
-    def ledger(self, case_id: str) -> list[dict[str, Any]]:
-        """The case ledger as this server holds it (``GET …/demo/cases/{case}/log``)."""
-        r = self.client.get(f"{self.base}/actors/{self.actor_short}/demo/cases/{case_id}/log")
-        return r.json() if r.status_code == 200 and isinstance(r.json(), list) else []
-
-    def action_rules(self, case_id: str, actor_id: str) -> dict[str, Any]:
-        """``rm_state/em_state/vfd_state/pxa_state/cs_state`` in one call. Only for ``urn:``
-        case ids: an ``http://`` case id breaks the route (its ``{actor_id:path}`` is greedy)."""
-        r = self.client.get(f"{self.base}/actors/{actor_id}/cases/{case_id}/action-rules")
-        r.raise_for_status()
-        return dict(r.json())
-
-    def submit_report(self, recipient_id: str, name: str = "report") -> dict[str, Any]:
-        """Fire submit-report; returns the ``Offer`` the reference delivers to ``recipient_id``."""
-        r = self.trigger("submit-report", {"report_name": name, "report_content": f"{name}: a bug",
-                                           "recipient_id": recipient_id})
-        assert r.status_code == 202, r.text
-        return dict(r.json()["offer"])
-
 
 # --------------------------------------------------------------------------------------------
 # Activity builders: the shapes the reference parses (camelCase keys, enum NAMES for states,
@@ -371,6 +244,96 @@ def peer_creates_case_for_finder(finder: RefServer, peer: ScriptedPeer,
 
 def short(actor_id: str) -> str:
     return actor_id.rsplit("/", 1)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Bridge half: a whole bridge on loopback instead of the scripted peer. First in the module:
+# the scripted peers of the tests below stop when their test ends, and the reference keeps
+# retrying its deliveries to them in its log for a while.
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bridge(finder: RefServer, vendor: RefServer, tmp_path: Path) -> Iterator[LiveWorld]:
+    with live_world(tmp_path, finder, vendor) as w:
+        yield w
+
+
+def settled(w: LiveWorld, probe: Callable[[], Any], what: str) -> Any:
+    """Wait for ``probe`` (bounded) while the bridge processes and delivers."""
+    return wait_for(lambda: w.pump() >= 0 and probe(), what=what)
+
+
+def bridge_case_for_report(w: LiveWorld, report_id: str) -> str | None:
+    """The case the bridge opened for ``report_id`` (its store), if any."""
+    return w.bridge_case_of(report_id)
+
+
+def bridge_case_manager(w: LiveWorld, case_id: str) -> str:
+    """The actor the bridge names as ``case_manager`` in that case (its store)."""
+    with w.rt.sessions() as session:
+        case = cases.load_case(session, case_id)
+    assert case is not None, f"the bridge does not know case {case_id}"
+    return next(a for a, p in case.participants.items() if "case_manager" in p.roles)
+
+
+def bridge_propose_embargo(w: LiveWorld, case_id: str, days: int) -> None:
+    """The maintainer comments ``/vultron embargo propose <end>`` on the case's issue."""
+    end = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+    w.tracker.human_comment(w.issue(case_id), f"/vultron embargo propose {end.isoformat()}")
+
+
+def test_bridge_as_vendor_against_reference_finder(finder: RefServer,
+                                                   bridge: LiveWorld) -> None:
+    """The reference finder reports to the bridge; validating it, the bridge must seed the
+    finder's replica, name a case manager, and get an embargo to ACTIVE on both sides."""
+    offer = finder.submit_report(bridge.bridge_actor, name="bridge interop")
+    report_id = offer["object"]["id"]
+    settled(bridge, lambda: bridge.links_of(report_id), "the bridge's issue for the report")
+    bridge.tracker.human_label(bridge.issue(report_id), "vultron:valid")
+    case_id = settled(bridge, lambda: bridge_case_for_report(bridge, report_id), "bridge case")
+    settled(bridge, lambda: finder.rm_state(case_id, finder.actor_id), "finder replica")
+    assert finder.roles(case_id, bridge_case_manager(bridge, case_id))
+    bridge_propose_embargo(bridge, case_id, days=30)
+    settled(bridge, lambda: finder.consent(case_id, finder.actor_id) == "INVITED", "INVITED")
+    assert finder.trigger("accept-embargo", {"case_id": case_id}).status_code == 202
+    settled(bridge, lambda: finder.em_state(case_id) == "ACTIVE", "EM ACTIVE at the finder")
+    view = settled(bridge, lambda: bridge.bridge_view(case_id), "the bridge's view")
+    assert view.em == "ACTIVE" and view.embargo_id == finder.active_embargo(case_id)
+
+
+@pytest.fixture(scope="module")
+def flows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Played]]:
+    """Each flow played once, live, against both reference servers (a fresh bridge each)."""
+    plays: dict[str, Played] = {}
+    with httpx.Client(timeout=30) as client:
+        def flow(name: str) -> Played:
+            if name not in plays:
+                finder, vendor = ref_servers(client, FINDER_URL, VENDOR_URL, FINDER_LOG,
+                                             VENDOR_LOG)
+                with live_world(tmp_path_factory.mktemp(f"live-{name}"), finder, vendor) as w:
+                    plays[name] = play(w, name)
+                if RECORD_DIR:
+                    out = Path(RECORD_DIR) / f"live-{name}.md"
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_text(plays[name].markdown(), encoding="utf-8")
+            return plays[name]
+
+        yield flow
+
+
+STEPS = [(flow, step.name) for flow, steps in FLOWS.items() for step in steps]
+
+
+@pytest.mark.parametrize(("flow", "step"), STEPS, ids=[f"{f}-{s}" for f, s in STEPS])
+def test_live_step(flows: Callable[[str], Played], flow: str, step: str) -> None:
+    """After ``step`` (its flow played in order up to it): nothing refused, deferred or
+    dead-lettered on either side, and both sides agree on RM, EM (embargo id and end) and
+    CS; the message lists every problem step by step, where it first appeared."""
+    played = flows(flow)
+    record = played.at(step)
+    assert not record.error, record.error
+    assert not record.standing, "\n" + played.report(step)
 
 
 # --------------------------------------------------------------------------------------------
@@ -563,48 +526,3 @@ def test_invite_actor_to_case_and_accept(vendor: RefServer, peer: ScriptedPeer) 
     assert vendor.roles(case_id, invitee) == ["vendor"]
     assert vendor.consent(case_id, invitee) == "SIGNATORY"
     peer.wait_for(short(invitee), "Announce", "VulnerabilityCase")
-
-
-# --------------------------------------------------------------------------------------------
-# Bridge half: the bridge instead of the scripted peer. Wire these when the bridge can be
-# started on loopback from a test; until then the tests below are skipped.
-# --------------------------------------------------------------------------------------------
-
-bridge_only = pytest.mark.skipif(
-    not BRIDGE_URL, reason="bridge half not wired: set VULTRON_BRIDGE_URL to a running bridge "
-    "whose actors the reference servers can reach, and implement the bridge_* functions")
-
-
-def bridge_vendor_actor() -> str:
-    """The bridge's vendor actor id; the reference delivers to ``<id>/inbox/``."""
-    return f"{BRIDGE_URL}/actors/vendor"
-
-
-def bridge_case_for_report(report_id: str) -> str:
-    """The case id the bridge opened for ``report_id`` (from its store or API)."""
-    raise NotImplementedError("bridge half: look the case up in the bridge")
-
-
-def bridge_case_manager(case_id: str) -> str:
-    """The actor the bridge names as ``case_manager`` in that case."""
-    raise NotImplementedError("bridge half: the bridge's case actor for the case")
-
-
-def bridge_propose_embargo(case_id: str, days: int) -> None:
-    """Make the bridge send ``Invite(EmbargoEvent)`` for the case (tracker action or API)."""
-    raise NotImplementedError("bridge half: drive an embargo proposal through the bridge")
-
-
-@bridge_only
-def test_bridge_as_vendor_against_reference_finder(finder: RefServer) -> None:
-    """The reference finder reports to the bridge; the bridge must seed the finder's replica,
-    name a case manager, and get an embargo to ACTIVE on the finder's side."""
-    finder.ensure_actor(bridge_vendor_actor(), "Bridge vendor")
-    offer = finder.submit_report(bridge_vendor_actor(), name="bridge interop")
-    case_id = wait_for(lambda: bridge_case_for_report(offer["object"]["id"]), what="bridge case")
-    wait_for(lambda: finder.rm_state(case_id, finder.actor_id), what="finder replica")
-    assert finder.roles(case_id, bridge_case_manager(case_id))
-    bridge_propose_embargo(case_id, days=30)
-    wait_for(lambda: finder.consent(case_id, finder.actor_id) == "INVITED", what="INVITED")
-    assert finder.trigger("accept-embargo", {"case_id": case_id}).status_code == 202
-    wait_for(lambda: finder.em_state(case_id) == "ACTIVE", what="EM ACTIVE at the finder")

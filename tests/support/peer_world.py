@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,9 +61,12 @@ _PROPOSING = (EM.PROPOSED, EM.REVISE)
 
 
 @dataclass
-class World:
+class BridgeSide:
+    """The bridge's half of a conversation: its runtime, the fake GitHub with the person
+    triaging in it, and the bridge's store read back. Its workers run when :meth:`pump` is
+    called (never in threads), so a test decides when the bridge moves."""
+
     rt: Runtime
-    peer: ProtocolPeer
     tracker: BridgeEnv
     """The fake GitHub and the person triaging in it (``human_label`` …)."""
     send: worker.Send
@@ -74,12 +77,9 @@ class World:
 
     # --- driving -----------------------------------------------------------------------------
 
-    def settle(self, rounds: int = 100) -> None:
-        """Run the bridge's workers and the peer's queue until nothing moves."""
-        for _ in range(rounds):
-            if not self._process() + self._deliver() + self.peer.flush():
-                return
-        raise AssertionError(f"the conversation did not settle in {rounds} rounds")
+    def pump(self) -> int:
+        """Process every waiting input and deliver every due message; how many moved."""
+        return self._process() + self._deliver()
 
     def _process(self) -> int:
         done = 0
@@ -185,10 +185,9 @@ class World:
                                           Inbound.last_error).order_by(Inbound.id)).all()
         return [dict(r._mapping) for r in rows]
 
-    def problems(self) -> list[str]:
-        out = [f"peer: {r}" for r in self.peer.refusals()]
-        out += [f"peer: [{s.step}] the bridge answered {s.status} to {shape(s.activity)} "
-                f"{s.activity.get('id')}: {s.error}" for s in self.peer.send_failures()]
+    def bridge_problems(self) -> list[str]:
+        """What the bridge dead-lettered, left undelivered, failed or refused."""
+        out = []
         for row in self.outbox():
             if row["status"] != "delivered":
                 out.append(f"bridge: {row['status']} {shape(row['activity'])} to "
@@ -199,6 +198,27 @@ class World:
             if row["status"] in ("pending", "failed") or "refused" in error:
                 out.append(f"bridge: input {row['source']} {row['key']} {row['status']}: "
                            f"{error}")
+        return out
+
+
+@dataclass
+class World(BridgeSide):
+    """The bridge and the protocol peer (:func:`world`)."""
+
+    peer: ProtocolPeer = field(kw_only=True)
+
+    def settle(self, rounds: int = 100) -> None:
+        """Run the bridge's workers and the peer's queue until nothing moves."""
+        for _ in range(rounds):
+            if not self.pump() + self.peer.flush():
+                return
+        raise AssertionError(f"the conversation did not settle in {rounds} rounds")
+
+    def problems(self) -> list[str]:
+        out = [f"peer: {r}" for r in self.peer.refusals()]
+        out += [f"peer: [{s.step}] the bridge answered {s.status} to {shape(s.activity)} "
+                f"{s.activity.get('id')}: {s.error}" for s in self.peer.send_failures()]
+        out += self.bridge_problems()
         for subject in self.shared_subjects():
             out += [f"disagree on {subject}: {d}" for d in self.disagreements(subject)]
         return out
@@ -221,24 +241,31 @@ class World:
         if report is not None and report.case_id is None and self.bridge_case_of(subject):
             out.append(f"the bridge put it in case {self.bridge_case_of(subject)}, which the "
                        f"peer was never (successfully) told about")
-        if peer.rm != bridge.rm:
-            actors = sorted(set(peer.rm) | set(bridge.rm))
-            out += [f"RM of {a}: peer {peer.rm.get(a, '-')}, bridge {bridge.rm.get(a, '-')}"
-                    for a in actors if peer.rm.get(a) != bridge.rm.get(a)]
-        if peer.em != bridge.em:
-            out.append(f"EM: peer {peer.em}, bridge {bridge.em}")
-        if peer.embargo_id != bridge.embargo_id:
-            out.append(f"active embargo: peer {peer.embargo_id}, bridge {bridge.embargo_id}")
-        elif peer.end_known and peer.embargo_end != bridge.embargo_end:
-            out.append(f"embargo end: peer {peer.embargo_end}, bridge {bridge.embargo_end}")
-        elif not peer.end_known and bridge.embargo_end not in (None, peer.embargo_end):
-            out.append(f"embargo end never announced, yet the bridge holds "
-                       f"{bridge.embargo_end} (the peer's is {peer.embargo_end})")
-        if peer.pending != bridge.pending:
-            out.append(f"pending proposals: peer {peer.pending}, bridge {bridge.pending}")
-        if peer.cs is not None and peer.cs != bridge.cs:
-            out.append(f"CS: peer {peer.cs}, bridge {bridge.cs}")
-        return out
+        return out + compare_views(peer, bridge)
+
+
+def compare_views(peer: View, bridge: View) -> list[str]:
+    """Where two sides' views of one subject differ: RM per participant, EM, the active
+    embargo's id and end, pending proposals, CS (when ``peer`` has one)."""
+    out = []
+    if peer.rm != bridge.rm:
+        actors = sorted(set(peer.rm) | set(bridge.rm))
+        out += [f"RM of {a}: peer {peer.rm.get(a, '-')}, bridge {bridge.rm.get(a, '-')}"
+                for a in actors if peer.rm.get(a) != bridge.rm.get(a)]
+    if peer.em != bridge.em:
+        out.append(f"EM: peer {peer.em}, bridge {bridge.em}")
+    if peer.embargo_id != bridge.embargo_id:
+        out.append(f"active embargo: peer {peer.embargo_id}, bridge {bridge.embargo_id}")
+    elif peer.end_known and peer.embargo_end != bridge.embargo_end:
+        out.append(f"embargo end: peer {peer.embargo_end}, bridge {bridge.embargo_end}")
+    elif not peer.end_known and bridge.embargo_end not in (None, peer.embargo_end):
+        out.append(f"embargo end never announced, yet the bridge holds "
+                   f"{bridge.embargo_end} (the peer's is {peer.embargo_end})")
+    if peer.pending != bridge.pending:
+        out.append(f"pending proposals: peer {peer.pending}, bridge {bridge.pending}")
+    if peer.cs is not None and peer.cs != bridge.cs:
+        out.append(f"CS: peer {peer.cs}, bridge {bridge.cs}")
+    return out
 
 
 START = datetime(2026, 12, 2, 3, 36, 16, tzinfo=UTC)
@@ -264,6 +291,6 @@ def world(tmp: Path, *, seed: int = 1, start: datetime = START) -> Iterator[Worl
         peer.register(rt.actor_id)
         tracker = BridgeEnv(rt, gh, Receiver(), bridge_url, peer.base)
         try:
-            yield World(rt, peer, tracker, make_send(rt, actor_key(rt)))
+            yield World(rt, tracker, make_send(rt, actor_key(rt)), peer=peer)
         finally:
             rt.engine.dispose()
