@@ -7,12 +7,14 @@ the OpenAPI page at ``/docs``, and — when their modules are present — the pr
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import NoMatchFound
 
 from bridge import __version__
 from bridge.service import metrics
@@ -73,4 +75,16 @@ def create_app(runtime: Runtime) -> FastAPI:
                 raise
             continue
         app.include_router(module.router)
+    _build_routes(app)
     return app
+
+
+def _build_routes(app: FastAPI) -> None:
+    """Have FastAPI build every included route's state now, in the thread that makes the
+    app. It otherwise does so on the first request, generating pydantic schemas inside
+    ``warnings.catch_warnings()``, which is process-wide and not thread-safe: two apps' first
+    requests at once in two threads could turn a warning pydantic silences back on (and,
+    where warnings are errors, fail that request). A name no route has makes
+    ``url_path_for`` walk them all."""
+    with contextlib.suppress(NoMatchFound):
+        app.url_path_for("vultron-bridge: every route")
