@@ -163,13 +163,17 @@ class TicketHooks(Component):
                 self.log.warning("vultron: retrying webhooks failed: %s", type(exc).__name__)
 
     def flush(self) -> int:
-        """Send every due row, oldest first; the number delivered."""
+        """Send the queued rows, oldest first, up to the first that fails or is not due yet
+        (a row waiting out its backoff holds back the later ones too); the number delivered."""
         sent = 0
         with self._send_lock:
             rows = self.env.db_query(
-                """SELECT id, delivery, event, body, attempts FROM vultron_outbox
-                   WHERE dead=0 AND next_attempt<=%s ORDER BY id""", (int(time.time()),))
-            for row_id, delivery, event, body, attempts in rows:
+                """SELECT id, delivery, event, body, attempts, next_attempt FROM vultron_outbox
+                   WHERE dead=0 ORDER BY id""")
+            now = int(time.time())
+            for row_id, delivery, event, body, attempts, due in rows:
+                if due > now:
+                    break  # in order: later rows wait for this one's next attempt
                 error = self._send(delivery, event, body.encode("utf-8"))
                 if error is None:
                     with self.env.db_transaction as db:

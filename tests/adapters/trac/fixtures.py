@@ -37,6 +37,17 @@ class TracProject:
         return Destination(tracker="trac", project=self.name,
                            mode=DestinationMode.CONFIDENTIAL_ISSUE)
 
+    def __enter__(self) -> TracProject:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Disconnect every adapter made here (also when the test failed half-way)."""
+        while self.adapters:
+            self.adapters.pop().disconnect()
+
     def adapter(self, **options: object) -> TracAdapter:
         made = TracAdapter(self.server.url, token=TOKEN, name="trac", **options)  # type: ignore[arg-type]
         self.adapters.append(made)
@@ -92,7 +103,5 @@ class TracProject:
 def trac_project(trac_server: TracServer) -> Iterator[TracProject]:
     name = f"p{next(_names)}"
     trac_server.new_env(name)
-    project = TracProject(trac_server, name)
-    yield project
-    for made in project.adapters:
-        made.disconnect()
+    with TracProject(trac_server, name) as project:
+        yield project

@@ -31,13 +31,12 @@ def _project(server: TracServer, name: str, url: str) -> TracProject:
 
 def _queued(project: TracProject) -> list[tuple[int, int]]:
     return [(int(a), int(d)) for a, d in project.server.query(
-        project.name, "SELECT attempts, dead FROM vultron_outbox")]
+        project.name, "SELECT attempts, dead FROM vultron_outbox ORDER BY id")]
 
 
 def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
         trac_server: TracServer) -> None:
-    with receiver() as bridge:
-        project = _project(trac_server, "hooks1", bridge.url)
+    with receiver() as bridge, _project(trac_server, "hooks1", bridge.url) as project:
         adapter = project.adapter()
         ref = adapter.ensure_private_issue(project.destination, "urn:report:h1", "R", "body",
                                            ["vultron:received"]).ref
@@ -45,7 +44,6 @@ def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
         change(trac_server, project.name, ref.number, "alice",
                keywords="vultron:received vultron:valid", comment="/vultron engage")
         wait_for(lambda: len(bridge.deliveries) >= 2, "two deliveries")
-        adapter.disconnect()
     created, changed = (_parse(d) for d in bridge.deliveries[:2])
     assert created.event_name == "ticket.created"
     assert created.events[0].kind is EventKind.OPENED and created.events[0].actor == "vultron-bot"
@@ -61,21 +59,23 @@ def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
 
 
 def test_a_bridge_that_is_down_loses_nothing(trac_server: TracServer) -> None:
-    with receiver() as bridge:
+    with receiver() as bridge, _project(trac_server, "hooks2", bridge.url) as project:
         bridge.status = 503
-        project = _project(trac_server, "hooks2", bridge.url)
         adapter = project.adapter()
         ref = adapter.ensure_private_issue(project.destination, "urn:report:h2", "R", "b").ref
         assert ref.number is not None
         change(trac_server, project.name, ref.number, "alice", keywords="vultron:invalid")
-        wait_for(lambda: len(_queued(project)) == 2, "both changes queued")
-        assert all(attempts >= 1 and not dead for attempts, dead in _queued(project))
+        # both kept; the first tried (and retried), the second waiting behind it, in order
+        wait_for(lambda: len(queued := _queued(project)) == 2 and queued[0][0] >= 1,
+                 "both changes queued, the first tried")
+        queued = _queued(project)
+        assert not any(dead for _, dead in queued)
+        assert queued[1][0] == 0  # never tried ahead of the first
         first_try = bridge.deliveries[0].headers["x-trac-delivery"]
         with bridge.lock:
             bridge.status = 202
         httpx.get(f"{trac_server.url}/{project.name}/wiki", timeout=30)  # tracd resumes sending
         wait_for(lambda: _queued(project) == [], "the queue drained", attempts=600)
-        adapter.disconnect()
     accepted = [d for d in bridge.deliveries if d.headers.get("x-trac-delivery")]
     ids = [d.headers["x-trac-delivery"] for d in accepted]
     assert first_try in ids and ids.count(first_try) >= 2  # retried under the same id
