@@ -1,15 +1,21 @@
 """Intents (from the rules) → activities in the reference implementation's current format.
 
 Replies carry what they answer inline: RV/RI/RC (before a case) carry the stored Offer, EA/ER/
-EC/EJ the stored embargo Invite. Activity ids are derived from the input being processed, so
-reprocessing the same input after a crash produces the same ids (and the outbox's uniqueness
-makes the second enqueue a no-op).
+EC/EJ the stored embargo Invite. A participant that was never Offered the report (it joined
+the case by invitation) has no Offer to answer: in the case, its RV/RI are its status —
+``Add(ParticipantStatus)`` at the new RM state to its CaseParticipant, with ``context`` the case,
+as the reference's participants send a status to the case actor — and RA/RD/RC are the
+case-level ``Join``/``Ignore``/``Leave(case)`` in every case.
+
+Activity ids are derived from the input being processed, so reprocessing the same input
+after a crash produces the same ids (and the outbox's uniqueness makes the second enqueue a
+no-op).
 
 Every activity carries its addressing (``to``, ``cc``: :func:`bridge.core.rules.audience.
 audience`), and the outbox delivers it to exactly those actors. Embargoes travel by their real
 identity: EP/EV mint the proposal's EmbargoEvent id (the service records it), ET names the
 case's active embargo. Statuses carry our RM state, roles and consent from our participants
-row. ``CREATE_CASE`` is ``Create(<the whole case we created>)``.
+row, and the vfd we last announced. ``CREATE_CASE`` is ``Create(<the whole case we created>)``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from bridge.core.rules.owner import ordered_roles
 from bridge.core.vocab.activities import Activity, Invite, Offer
 from bridge.core.vocab.base import ASObject, ref_id
 from bridge.core.vocab.emit import to_wire
-from bridge.core.vocab.enums import EM, PEC, PXA, RM
+from bridge.core.vocab.enums import EM, PEC, PXA, RM, VFD
 from bridge.core.vocab.objects import (
     CaseStatus,
     EmbargoEvent,
@@ -61,6 +67,8 @@ class RenderContext:
     """Our roles in the subject (our participants row)."""
     consent: str | None = None
     """Our embargo consent (our participants row)."""
+    vfd: str | None = None
+    """The vfd we last announced in the case (None: none; ``vfd`` is assumed)."""
     participant: str | None = None
     """The id of our CaseParticipant object, when the case names one."""
     active_embargo: EmbargoRef | None = None
@@ -84,13 +92,32 @@ def load_activity(data: dict[str, Any] | None, kind: type[ASObject]) -> Any:
     return document if isinstance(document, kind) else None
 
 
+def _our_status(ctx: RenderContext, case: VulnerabilityCase) -> ParticipantStatus:
+    """Our status in the case: our RM state, roles, consent and the vfd we last announced."""
+    return ParticipantStatus(
+        id=stable_id(ctx.actor, ctx.seed, "status"), context=case.id,
+        attributed_to=ctx.actor, rm_state=RM(ctx.rm_state),
+        vfd_state=VFD(ctx.vfd) if ctx.vfd and ctx.vfd in VFD.__members__ else VFD.vfd,
+        cvd_role=ordered_roles(ctx.roles),
+        em_consent_state=PEC(ctx.consent) if ctx.consent and ctx.consent in PEC.__members__
+        else None,
+    )
+
+
+def _our_participant(ctx: RenderContext, case: VulnerabilityCase) -> str:
+    """Our CaseParticipant's id as the case names it (else our actor id, which the
+    reference's case actor also resolves)."""
+    return ctx.participant or case.actor_participant_index.get(ctx.actor) or ctx.actor
+
+
 def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
     """The activity for ``intent`` as wire JSON; ConfigurationError when what it answers is
     unknown (e.g. RV for a report whose Offer the bridge never saw)."""
     aid = stable_id(ctx.actor, ctx.seed, intent.message)
     code = intent.message
+    offer = ctx.offer if ctx.offer is not None and ref_id(ctx.offer.actor) != ctx.actor else None
     answered = (ctx.invite if code in ("EA", "EC", "ER", "EJ") else
-                ctx.case_invite if code in ("ACCEPT_INVITE", "REJECT_INVITE") else ctx.offer)
+                ctx.case_invite if code in ("ACCEPT_INVITE", "REJECT_INVITE") else offer)
     addressed = audience(code, us=ctx.actor, members=ctx.members, in_case=ctx.case is not None,
                          answered=ref_id(answered.actor) if answered else None,
                          case_actor=ctx.case_actor)
@@ -102,11 +129,14 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
         if ctx.case_document is None:
             raise ConfigurationError("CREATE_CASE needs the case document")
         activity = f.create_case(case=ctx.case_document, **common)
+    elif code in ("RV", "RI") and offer is None and ctx.case is not None:
+        activity = f.add_participant_status(status=_our_status(ctx, case), participant=(
+            _our_participant(ctx, case)), **common)
     elif code in ("RV", "RI") or (code == "RC" and ctx.case is None):
-        if ctx.offer is None:
+        if offer is None:
             raise ConfigurationError(f"{code} needs the report's Offer, which was never received")
         build = {"RV": f.validate_report, "RI": f.invalidate_report, "RC": f.close_report}[code]
-        activity = build(offer=ctx.offer, context=ctx.case.id if ctx.case else None, **common)
+        activity = build(offer=offer, context=ctx.case.id if ctx.case else None, **common)
     elif code in ("RA", "RD", "RC"):
         build = {"RA": f.engage_case, "RD": f.defer_case, "RC": f.close_case}[code]
         activity = build(case=case, **common)
@@ -139,17 +169,9 @@ def render(intent: Intent, ctx: RenderContext) -> dict[str, Any]:
         build = f.accept_embargo if code in ("EA", "EC") else f.reject_embargo
         activity = build(invite=ctx.invite, **common)
     elif code in ("CV", "CF", "CD"):
-        status = ParticipantStatus(
-            id=stable_id(ctx.actor, ctx.seed, "status"), context=case.id,
-            attributed_to=ctx.actor, rm_state=RM(ctx.rm_state),
-            cvd_role=ordered_roles(ctx.roles),
-            em_consent_state=PEC(ctx.consent) if ctx.consent and ctx.consent in PEC.__members__
-            else None,
-        )
-        participant = (ctx.participant or case.actor_participant_index.get(ctx.actor)
-                       or ctx.actor)
         build = {"CV": f.vendor_aware, "CF": f.fix_ready, "CD": f.fix_deployed}[code]
-        activity = build(status=status, participant=participant, **common)
+        activity = build(status=_our_status(ctx, case), participant=_our_participant(ctx, case),
+                         **common)
     elif code in ("CP", "CX", "CA"):
         case_status = CaseStatus(
             id=stable_id(ctx.actor, ctx.seed, "case-status"), context=case.id,

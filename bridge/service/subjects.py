@@ -108,7 +108,9 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
                     fields=load_fields(session, subject),
                     in_case=record.data.get("kind") == "case",
                     owner=owned(record.data, our_actor, me.roles if me else None),
-                    active_embargo=active.id if active else None, invited=invited)
+                    active_embargo=active.id if active else None, invited=invited,
+                    offered=bool(record.data.get("offer_id"))
+                    and record.data.get("finder") != our_actor)
 
 
 def save_view(session: Session, view: CaseView, our_actor: str, now: float,
@@ -173,6 +175,7 @@ def render_context(session: Session, view: CaseView, our_actor: str, seed: str,
         members=members(session, view.subject, data),
         case_actor=str(data["case_actor"]) if data.get("case_actor") else None,
         roles=tuple(me.roles) if me else (), consent=me.em_consent if me else None,
+        vfd=str((data.get("statuses") or {}).get(our_actor) or "") or None,
         participant=participant_id(view.subject, our_actor) if ours else None,
         active_embargo=embargo_ref(data.get("active_embargo")),
         case_document=case_document,

@@ -94,3 +94,13 @@ def test_subjects_of_name_the_context_the_case_and_the_offered_report() -> None:
     assert subjects_of(ea) == ["case-2", "case-3"]
     answer = {"type": "Accept", "object": {"type": "Invite", "target": "case-4"}}
     assert subjects_of(answer) == ["case-4"]
+
+
+@pytest.mark.parametrize("code", ["RV", "RI"])
+def test_RV_RI_in_a_case_with_no_offer_to_answer_are_our_status_to_the_case(
+        code: str) -> None:
+    """We joined by invitation: no Offer was made to us, so RV/RI are our participant status
+    in the case, to every admitted participant like CF (never to nobody)."""
+    got = audience(code, us=US, members=MEMBERS, in_case=True, answered=None,
+                   case_actor=CASE_ACTOR)
+    assert got == Audience(tuple(sorted(set(MEMBERS) - {US})))

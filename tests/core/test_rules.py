@@ -375,3 +375,21 @@ def test_O19_without_a_pending_invitation_nothing_is_sent() -> None:
     assert "nothing was sent" in comments(d)[0]
     d = decide(cmd("/vultron case maybe"), view(), RULES, NOW)
     assert sent(d) == [] and "accept or reject" in comments(d)[0]
+
+
+@pytest.mark.parametrize("event", [labeled("vultron:valid"), labeled("vultron:invalid"),
+                                   ev(EventKind.CLOSED)])
+def test_a_report_never_offered_to_us_has_no_offer_to_answer(event: TrackerEvent) -> None:
+    """Before a case, RV/RI/RC answer the report's Offer: with none known, the decision is
+    a refusal with a private comment saying why, not a message the render cannot build."""
+    d = decide(event, replace(view(), offered=False), RULES, NOW)
+    assert sent(d) == [] and d.refused and "never offered" in d.refused
+    assert any("never offered" in body for body in comments(d))
+
+
+@pytest.mark.parametrize(("event", "code"), [(labeled("vultron:valid"), "RV"),
+                                             (labeled("vultron:invalid"), "RI")])
+def test_in_a_case_RV_RI_need_no_offer(event: TrackerEvent, code: str) -> None:
+    """Joined by invitation (no Offer to us): in the case, RV/RI are our status."""
+    d = decide(event, replace(view(), offered=False, in_case=True), RULES, NOW)
+    assert sent(d) == [code] and d.refused is None

@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bridge.core.vocab.base import ref_id
 from bridge.store import db, links, outbox, state
 from bridge.store.cases import INVITATION
 from tests.service.bridge_env import BridgeEnv, bridge_env
@@ -67,3 +70,57 @@ def test_case_reject_answers_with_a_reject(tmp_path: Path) -> None:
             rows = outbox.list_outbox(s)
         assert invitation is not None and invitation.data["state"] == "rejected"
         assert [r.status for r in rows] == ["delivered"]
+
+
+def _joined(env: BridgeEnv) -> tuple[Any, str, str]:
+    ref, case_id, inviter, _ = _invited(env)
+    env.human_comment(ref, "/vultron case accept")
+    step(env)
+    return ref, case_id, inviter
+
+
+def _no_input_failed(env: BridgeEnv) -> None:
+    assert env.inbound_statuses().get("failed", 0) == 0, env.inbound_statuses()
+
+
+@pytest.mark.parametrize(("label", "rm"), [("vultron:valid", "VALID"),
+                                           ("vultron:invalid", "INVALID")])
+def test_RV_RI_after_joining_by_invitation_announce_our_status_to_the_case(
+        tmp_path: Path, label: str, rm: str) -> None:
+    """Never Offered the report, the bridge has no Offer to Accept or TentativeReject: its
+    RM change is its status in the case, to the case's audience (here the case actor)."""
+    with bridge_env(tmp_path, workers=False) as env:
+        ref, case_id, inviter = _joined(env)
+        env.human_label(ref, label)
+        (status,) = step(env)
+        _no_input_failed(env)
+        assert status["type"] == "Add" and status["context"] == case_id
+        assert status["actor"] == env.rt.actor_id and status["to"] == [inviter]
+        assert "cc" not in status
+        obj = status["object"]
+        assert obj["type"] == "ParticipantStatus" and obj["rmState"] == rm
+        assert obj["attributedTo"] == env.rt.actor_id and obj["context"] == case_id
+        assert obj["vfdState"] == "vfd" and obj["cvdRole"] == ["vendor"]
+        assert status["target"] == env.rt.actor_id  # the case named no participant id yet
+        with env.rt.sessions() as s:
+            me = state.get_participant(s, case_id, env.rt.actor_id)
+        assert me is not None and me.rm_state == rm
+
+
+def test_engage_defer_close_after_joining_by_invitation(tmp_path: Path) -> None:
+    """RV as our status, then RA/RD/RC as Join/Ignore/Leave(case) to the case, none failed."""
+    with bridge_env(tmp_path, workers=False) as env:
+        ref, case_id, inviter = _joined(env)
+        sent = []
+        for label in ("vultron:valid", "vultron:accepted", "vultron:deferred"):
+            env.human_label(ref, label)
+            sent += step(env)
+        env.human_close(ref)
+        sent += step(env)
+        _no_input_failed(env)
+        assert [a["type"] for a in sent] == ["Add", "Join", "Ignore", "Leave"]
+        assert all(a["to"] == [inviter] for a in sent)
+        assert all(ref_id(a.get("context")) == case_id for a in sent)
+        with env.rt.sessions() as s:
+            me = state.get_participant(s, case_id, env.rt.actor_id)
+        assert me is not None and me.rm_state == "CLOSED"

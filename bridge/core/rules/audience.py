@@ -6,7 +6,8 @@
   reference implementation routes every participant's message through its case actor, and
   its inbox refuses (400, IE-11-001) an activity that names only actors it knows and not the
   receiver, so the case actor must be named to be delivered to. Everything else is a
-  case-level broadcast to every admitted participant but us.
+  case-level broadcast to every admitted participant but us — RV/RI in a case with no Offer
+  to answer (we joined by invitation) too: they are our participant status, like CV/CF/CD.
 * **Recipients** (:func:`addressees`): exactly the actors an activity's ``to``, ``cc``,
   ``bto`` and ``bcc`` name, but us — the outbox delivers to those and nobody else.
 * **Content at send time** (:func:`content_refusal`): an activity that carries report content
@@ -48,8 +49,9 @@ def audience(code: str, *, us: str, members: Iterable[str], in_case: bool,
     """
     if code == "REPLY":  # /vultron reply: to the report's finder alone
         return Audience((answered,) if answered and answered != us else ())
-    if code in EMBARGO_ANSWERS or code in INVITE_ANSWERS or code in REPORT_REPLIES or (
-            code == "RC" and not in_case):
+    status = code in REPORT_REPLIES and in_case and not answered  # our status, not a reply
+    if code in EMBARGO_ANSWERS or code in INVITE_ANSWERS or (
+            code in REPORT_REPLIES and not status) or (code == "RC" and not in_case):
         to = (answered,) if answered and answered != us else ()
         cc = (case_actor,) if case_actor and case_actor not in (answered, us) else ()
         return Audience(to, cc)

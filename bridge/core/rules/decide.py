@@ -62,6 +62,9 @@ class CaseView:
     """The id of the EmbargoEvent in force, as the case names it (None: not known)."""
     invited: bool = False
     """An invitation to join this case is pending (``/vultron case accept|reject``)."""
+    offered: bool = True
+    """The report's Offer to us is known: before a case, RV/RI/RC answer it (without it they
+    are refused; in a case they need none — we announce our status or leave the case)."""
 
 
 @dataclass(frozen=True)
@@ -266,9 +269,17 @@ def _owning(view: CaseView, decision: Decision) -> Decision:
     return replace(decision, intents=intents)
 
 
+REPLY_EVENTS = frozenset({rm.RMEvent.VALIDATE, rm.RMEvent.INVALIDATE, rm.RMEvent.CLOSE})
+"""Before a case exists, these answer the report's Offer."""
+
+
 def _rm(ref: TrackerRef, action: Action, view: CaseView) -> Decision:
     event = RM_ACTIONS[action]
     new = rm.transition(view.rm, event)
+    if event in REPLY_EVENTS and not view.in_case and not view.offered:
+        raise TransitionRefused(
+            "the report was never offered to the bridge (it knows it only by its id), so "
+            "there is no Offer to answer; the report's finder or the case's owner must say it")
     return Decision(
         intents=(Intent(event.value, view.subject),),
         effects=_labels_effect(ref, LABEL_BY_RM.get(new)),
