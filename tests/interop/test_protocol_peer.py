@@ -367,6 +367,31 @@ def test_B14_maintainer_accepts_the_invitation(played: Callable[[str], Played]) 
     assert snap.bridge[case.id] is not None
 
 
+def test_B15_the_invited_bridge_validates_with_its_status(
+        played: Callable[[str], Played]) -> None:
+    """No Offer was made to the bridge: its RV is Add(ParticipantStatus) VALID, which the
+    case actor records (and fans out) as the reference does a participant's status."""
+    p = played("B17")
+    snap = p.at("B15")
+    case_id = snap.ids["case2"]
+    assert _rm(snap, "case2", p.bridge_actor) == "VALID"
+    got = {r: a for r, a in snap.processed if a["type"] == "Add"
+           and a["actor"] == p.bridge_actor}
+    case = snap.cases[case_id]
+    assert set(got) == set(case.participants) - {p.bridge_actor}, got.keys()
+    assert len({a["id"] for a in got.values()}) == 1  # one activity to the case's audience
+    status = next(iter(got.values()))
+    assert status["object"]["type"] == "ParticipantStatus"
+    assert status["object"]["rmState"] == "VALID" and status["context"] == case_id
+    assert sorted(status["to"]) == sorted(set(case.participants) - {p.bridge_actor})
+
+
+def test_B16_B17_the_invited_bridge_engages_and_closes(played: Callable[[str], Played]) -> None:
+    p = played("B17")
+    assert _rm(p.at("B16"), "case2", p.bridge_actor) == "ACCEPTED"
+    assert _rm(p.at("B17"), "case2", p.bridge_actor) == "CLOSED"
+
+
 # --- the peer refuses what the reference refuses ------------------------------------------------
 
 STRANGER = "http://127.0.0.1:9/actors/stranger"

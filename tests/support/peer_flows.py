@@ -105,6 +105,10 @@ EXTRA = {
     "B13": "refvendor opens a second case and its case actor invites the bridge "
            "(Invite(actor -> case), roles [vendor])",
     "B14": "maintainer comments /vultron case accept (Accept(Invite) to the case actor)",
+    "B15": "maintainer adds label vultron:valid in the case it joined by invitation (RV: "
+           "no Offer to answer, Add(ParticipantStatus) VALID to the case's participants)",
+    "B16": "maintainer adds label vultron:accepted there (RA, Join)",
+    "B17": "maintainer closes the issue (RC, Leave)",
 }
 
 
@@ -312,6 +316,22 @@ def b14(run: Run) -> None:
     run.w.tracker.human_comment(ref, "/vultron case accept")
 
 
+def _invited_issue(run: Run) -> TrackerRef:
+    return run.w.issue(run.ids["case2"])
+
+
+def b15(run: Run) -> None:
+    run.w.tracker.human_label(_invited_issue(run), "vultron:valid")
+
+
+def b16(run: Run) -> None:
+    run.w.tracker.human_label(_invited_issue(run), "vultron:accepted")
+
+
+def b17(run: Run) -> None:
+    run.w.tracker.human_close(_invited_issue(run))
+
+
 Step = Callable[[Run], None]
 STEPS: dict[str, tuple[str | None, Step]] = {
     "A1": ("A0", a1), "A2": ("A1", a2), "A3": ("A2", a3), "A4": ("A3", a4),
@@ -320,7 +340,8 @@ STEPS: dict[str, tuple[str | None, Step]] = {
     "B1": ("B0", b1), "B2": ("B1", b2), "B3": ("B2", b3), "B4": ("B3", b4), "B5": ("B4", b5),
     "B6": ("B5", b6), "B7": ("B6", b7), "B8": ("B7", b8), "B9": ("B8", b9),
     "B10": ("B9", b10), "B11": ("B10", b11), "B12": ("B11", b12),
-    "B13": ("B0+", b13), "B14": ("B13", b14),
+    "B13": ("B0+", b13), "B14": ("B13", b14), "B15": ("B14", b15), "B16": ("B15", b16),
+    "B17": ("B16", b17),
 }
 """Each step and the step it follows (``A0``/``B0``: the actors exist)."""
 SETUPS: dict[str, Step] = {"A0": _a_setup, "B0": _b_setup, "B0+": _b_invite_setup}
@@ -439,7 +460,7 @@ def first_step(tmp: Path, step: str) -> Iterator[Run]:
         yield run
 
 
-ENDS = ("A7", "A10", "B12", "B14")
+ENDS = ("A7", "A10", "B12", "B17")
 """The last step of each chain: every step is played once, in the chain that ends here."""
 
 
