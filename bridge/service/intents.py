@@ -12,8 +12,9 @@ messages in the outbox, in order, in the caller's transaction.
 * Our answer to an invitation to a case (ACCEPT_INVITE / REJECT_INVITE) marks the invitation
   ``accepted`` / ``rejected``: it is no longer pending.
 * Embargoes keep their identity: our EP/EV proposal is appended to ``proposed_embargoes``; our
-  EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ drops the refused one;
-  our ET clears ``active_embargo``.
+  EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ drops the refused one
+  from ``proposed_embargoes`` (as the owner, and as a participant of another's case, where
+  the answer is otherwise only our consent); our ET clears ``active_embargo``.
 """
 
 from __future__ import annotations
@@ -179,14 +180,20 @@ def _embargo_bookkeeping(session: Session, us: str, view: CaseView, intent: Inte
     record = state.get_case(session, subject)
     if record is None or code not in ("EP", "EV", "EA", "EC", "ER", "EJ", "ET"):
         return False
+    proposed = record.data.get("proposed_embargoes")
+    embargo = getattr(invite, "object_", None)
+    refused = embargo.id if code in ("ER", "EJ") and isinstance(embargo, EmbargoEvent) else None
     if code in ("EA", "EC", "ER", "EJ") and view.in_case and not view.owner:
         me = state.get_participant(session, subject, us)
         if me is not None:
             consent = "SIGNATORY" if code in ("EA", "EC") else "DECLINED"
             state.put_participant(session, subject, us, rm_state=me.rm_state,
                                   em_consent=consent, roles=me.roles, now=now)
+        remaining = _remaining(proposed, refused)
+        if refused and remaining != (proposed or []):  # refused by us: no longer pending here
+            update_data(session, subject, {"proposed_embargoes": remaining}, now)
+            return True
         return False
-    proposed = record.data.get("proposed_embargoes")
     if code in ("EP", "EV"):
         obj = activity.get("object")
         embargo_id = obj.get("id") if isinstance(obj, dict) else None
@@ -199,7 +206,6 @@ def _embargo_bookkeeping(session: Session, us: str, view: CaseView, intent: Inte
     if code == "ET":
         update_data(session, subject, {"active_embargo": None}, now)
         return True
-    embargo = getattr(invite, "object_", None)
     if not isinstance(embargo, EmbargoEvent) or not embargo.id:
         return False
     changes: dict[str, Any] = {"proposed_embargoes": _remaining(proposed, embargo.id)}

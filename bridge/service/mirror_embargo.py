@@ -7,7 +7,8 @@ plus UTC) and how to answer.
   the subject's ``invite_id`` so that our answer (EA/ER/EC/EJ) can carry it inline.
 * ``Accept`` / ``Reject`` of that Invite: EA/EC or ER/EJ; the answering participant's
   consent becomes SIGNATORY / DECLINED. An answer for another end time than the pending one
-  is stale and ignored.
+  is stale and ignored. A rejection of our proposal (or, in a case we own, of any) drops it
+  from the case's ``proposed_embargoes``: it is no longer pending.
 * ``Remove(EmbargoEvent)``: ET.
 * ``Add(EmbargoEvent → case)`` / ``Announce(EmbargoEvent)`` from the case owner: the embargo
   is in force with that end (the owner's word, not a proposal).
@@ -167,6 +168,8 @@ def on_answer(ctx: Context) -> Mirrored:
             put_participant(session, subject, ctx.actor, ctx.now,
                             consent="SIGNATORY" if accepted else "DECLINED")
         if theirs:
+            if not accepted and _ours(ctx.rt.actor_id, invite, embargo):
+                _drop_proposal(session, subject, embargo, ctx.now)
             # only the owner's word moves another party's case embargo (its Add(EmbargoEvent)
             # or CaseStatus): a participant's answer records that participant's consent
             refs = linked_refs(session, ctx.rt, subject)
@@ -177,12 +180,33 @@ def on_answer(ctx: Context) -> Mirrored:
                           embargo.end_time if embargo else None, case_data(session, subject))
         if isinstance(new, str):
             return new
+        if not accepted:
+            _drop_proposal(session, subject, embargo, ctx.now)
         if accepted and owner == ctx.rt.actor_id:
             _put_in_force(session, ctx, subject, embargo)
         refs = linked_refs(session, ctx.rt, subject)
         body = embargo_changed(subject, ctx.actor, _WHAT[event], new.state.value, new.end_time)
         return subject, em_label_effects(refs, new.state.value) + _comment(refs, body, ctx)
     return planned(ctx, "EMBARGO_ANSWER", decide)
+
+
+def _ours(us: str, invite: Activity | None, embargo: EmbargoEvent | None) -> bool:
+    """The proposal an answer names is ours: our Invite, or an EmbargoEvent id we minted."""
+    if invite is not None and ref_id(invite.actor):
+        return ref_id(invite.actor) == us
+    return bool(embargo is not None and embargo.id and embargo.id.startswith(f"{us}/"))
+
+
+def _drop_proposal(session: Session, subject: str, embargo: EmbargoEvent | None,
+                   now: float) -> None:
+    """The rejected proposal (by its id) is no longer pending: out of ``proposed_embargoes``."""
+    record = state.get_case(session, subject)
+    if record is None or embargo is None or not embargo.id:
+        return
+    proposals = record.data.get("proposed_embargoes") or []
+    kept = [p for p in proposals if not (isinstance(p, dict) and p.get("id") == embargo.id)]
+    if len(kept) != len(proposals):
+        update_data(session, subject, {"proposed_embargoes": kept}, now)
 
 
 def _put_in_force(session: Session, ctx: Context, case_id: str,

@@ -226,6 +226,29 @@ def test_EJ_goes_to_the_proposer_and_the_case_actor_it_names(tmp_path: Path) -> 
         assert recipients == sorted([actors["owner"], actors["case-actor"]])
 
 
+def test_our_EJ_as_a_participant_drops_the_refused_revision(tmp_path: Path) -> None:
+    """Our answer is our consent (the case's EM stays the owner's), and the revision we
+    refused is no longer pending in our record of the case."""
+    with owner_env(tmp_path) as env:
+        ref, _ = _foreign_case(env, case_actor=False)
+        case_id = f"{env.receiver_url}/cases/1"
+        revision = {"id": f"{case_id}/embargoes/2", "end": 1806537600.0}
+        with db.transaction(env.rt.sessions) as s:
+            record = state.get_case(s, case_id)
+            assert record is not None
+            state.put_case(s, case_id, em_state=record.em_state, cs_state=record.cs_state,
+                           embargo_end=record.embargo_end, now=env.rt.clock(),
+                           data={**record.data, "proposed_embargoes": [revision]})
+        env.human_label(ref, "vultron:embargo-reject")
+        (reject,) = step(env)
+        assert reject["type"] == "Reject" and reject["object"]["object"]["id"] == revision["id"]
+        with env.rt.sessions() as s:
+            after = state.get_case(s, case_id)
+            me = state.get_participant(s, case_id, env.rt.actor_id)
+        assert after is not None and after.data["proposed_embargoes"] == []
+        assert after.em_state == "REVISE" and me is not None and me.em_consent == "DECLINED"
+
+
 def test_a_non_participant_never_gets_report_content(tmp_path: Path) -> None:
     """Checked at send time: a participant removed after the note was queued, and a message
     queued for a stranger, are dead-lettered with the reason; the finder gets the note."""

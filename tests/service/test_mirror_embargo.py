@@ -11,9 +11,9 @@ import pytest
 
 from bridge.service.render import RenderContext
 from bridge.service.subjects import load_view, render_context
-from bridge.store import state
+from bridge.store import db, state
 from tests.service.conftest import FINDER, Env, make_env, offer
-from tests.service.test_mirror_case import CASE, OURS, activity, case_doc
+from tests.service.test_mirror_case import CASE, COORD, OURS, activity, case_doc
 from tests.service.test_mirror_report import make_pending
 
 END = "2099-01-31T12:00:00-05:00"
@@ -149,3 +149,38 @@ def test_the_case_owner_puts_an_embargo_in_force(eenv: Env) -> None:
     assert record.em_state == "ACTIVE"
     assert record.embargo_end == datetime.fromisoformat(END).timestamp()
     assert "vultron:embargo-active" in labels(eenv)
+
+
+def _our_proposal_pending(env: Env, owner: str) -> dict[str, Any]:
+    """The case (owned by ``owner``) with our proposal pending; the finder's Reject of it."""
+    ours = {"type": "EmbargoEvent", "id": f"{OURS}/activities/embargo-1", "context": CASE,
+            "endTime": END}
+    with db.transaction(env.rt.sessions) as session:
+        record = state.get_case(session, CASE)
+        assert record is not None
+        state.put_case(session, CASE, em_state="PROPOSED", cs_state=record.cs_state,
+                       embargo_end=None, now=env.rt.clock(), data={
+                           **record.data, "owner": owner,
+                           "proposed_end": datetime.fromisoformat(END).timestamp(),
+                           "proposed_embargoes": [
+                               {"id": ours["id"], "end": datetime.fromisoformat(END).timestamp()}]})
+    our_invite = {"type": "Invite", "id": f"{OURS}/activities/invite-1", "actor": OURS,
+                  "context": CASE, "object": ours}
+    return activity("Reject", our_invite, "rej-ours", actor=FINDER, context=CASE)
+
+
+@pytest.mark.parametrize("owner", [COORD, OURS])
+def test_a_rejection_of_our_proposal_drops_it_from_the_case(eenv: Env, owner: str) -> None:
+    """Whether or not we own the case, the proposal the finder rejected is pending no more."""
+    eenv.post(_our_proposal_pending(eenv, owner))
+    assert eenv.work() == ["done"]
+    assert case(eenv).data["proposed_embargoes"] == []
+
+
+def test_a_rejection_of_the_owners_proposal_leaves_it_pending(eenv: Env) -> None:
+    """Another party's proposal in a case we do not own: a participant's rejection is its
+    consent, the proposal stays the owner's to withdraw."""
+    eenv.post(invite(END))
+    eenv.post(activity("Reject", invite(END), "rej-1", actor=FINDER))
+    assert eenv.work() == ["done", "done"]
+    assert [p["id"] for p in case(eenv).data["proposed_embargoes"]] == [embargo(END)["id"]]
