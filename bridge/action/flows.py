@@ -20,13 +20,12 @@ from urllib.parse import urlsplit
 
 from bridge.action import poll as polling
 from bridge.action.setup import Run
-from bridge.config.schema import TrustedPeer
 from bridge.core import stateblock
 from bridge.core.errors import AuthenticationError, BridgeError, ConfigurationError, InputError
 from bridge.core.markers import marker_token
 from bridge.core.stateblock import subject_token
 from bridge.core.storable import check_storable
-from bridge.core.urls import first_under
+from bridge.core.urls import trusted_peer
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
@@ -63,12 +62,6 @@ def dispatch_activity(payload: Any) -> dict[str, Any] | None:
                          "type; the legacy asType is accepted too, as by the inbox)")
     check_storable(activity, "client_payload.activity")
     return activity
-
-
-def trusted(peers: tuple[TrustedPeer, ...], actor: str | None) -> bool:
-    """The inbox's rule for unsigned activities: the actor lies under a trusted prefix
-    (``bridge.core.urls.under_prefix``, as ``bridge.service.inbox.trusted_peer``)."""
-    return first_under(actor, [p.prefix for p in peers]) is not None
 
 
 def shape(activity: dict[str, Any]) -> str:
@@ -142,7 +135,7 @@ def on_dispatch(run: Run, payload: Any) -> None:
     parse_activity(activity)  # InputError with the problem (never the content) when malformed
     actor = ref_id(activity.get("actor"))
     run.report.came_in.append(f"repository_dispatch: {shape(activity)}")
-    if not trusted(run.rt.config.peers.trusted, actor):
+    if trusted_peer(run.rt.config.peers.trusted, actor) is None:
         raise AuthenticationError(
             "the dispatched activity's actor is not under any peers.trusted prefix in the "
             "configuration; add the peer (repository_dispatch carries no HTTP signature: the "

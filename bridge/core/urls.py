@@ -24,6 +24,10 @@ what lies below it (``/actors/a`` covers ``/actors/a`` and ``/actors/a/b``, not 
 So ``https://peer.example`` and ``https://peer.example/`` are the same prefix: the whole origin.
 The actor's query and fragment play no part; a prefix carrying either is refused.
 
+``trusted_peer(peers, actor)`` — **the** trusted-peer rule: the first configured peer whose
+``prefix`` covers ``actor`` (``first_under``), or None. The inbox and the Action's
+``repository_dispatch`` both call it; neither has its own copy.
+
 ``same_origin(a, b)`` — both usable URLs with one scheme, host and port (e.g. a polled
 activity's actor and the outbox it was read from).
 """
@@ -33,6 +37,7 @@ from __future__ import annotations
 import ipaddress
 import string
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from bridge.core.errors import InputError
@@ -43,6 +48,16 @@ _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 _PATH = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
 _QUERY = _PATH | frozenset("?")
 _HOST = frozenset(string.ascii_lowercase + string.digits + "-._")
+
+
+class Prefixed(Protocol):
+    """Anything configured with a trusted ``prefix`` (``bridge.config.schema.TrustedPeer``)."""
+
+    @property
+    def prefix(self) -> str: ...
+
+
+P = TypeVar("P", bound=Prefixed)
 
 
 def normalise_url(url: str) -> str:
@@ -72,6 +87,13 @@ def first_under(actor: str | None, prefixes: Sequence[str]) -> int | None:
         except InputError:
             continue
     return None
+
+
+def trusted_peer(peers: Sequence[P], actor: str | None) -> P | None:
+    """The first peer whose prefix covers ``actor``, both normalised (``first_under``: segment
+    boundaries; dot segments, userinfo and backslashes refused); None when none does."""
+    found = first_under(actor, [peer.prefix for peer in peers])
+    return None if found is None else peers[found]
 
 
 def normalise_prefix(prefix: str) -> str:

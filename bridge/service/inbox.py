@@ -13,7 +13,7 @@ Authentication, either:
   ``peers.date_window_seconds``, whose owner is the activity's ``actor`` — the owner being the
   actor whose own document, fetched from its id, lists the key; or
 * no signature at all, when the activity's ``actor`` is under a configured
-  ``peers.trusted[].prefix`` (``bridge.core.urls.under_prefix``: both normalised, same scheme,
+  ``peers.trusted[].prefix`` (``bridge.core.urls.trusted_peer``: both normalised, same scheme,
   host and port, the path under the prefix's on segment boundaries; an actor id with dot
   segments, userinfo or backslashes is never trusted) and, when that peer has a
   ``bearer_token``, ``Authorization: Bearer <token>`` matches
@@ -46,11 +46,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bridge.config.schema import TrustedPeer
 from bridge.core.errors import AuthenticationError, InputError, NotFound, TransientError
 from bridge.core.jsonload import load_json
 from bridge.core.storable import check_storable
-from bridge.core.urls import first_under
+from bridge.core.urls import trusted_peer
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
@@ -124,14 +123,6 @@ def public_url(rt: Runtime, request: Request) -> str:
     """What the client addressed, as seen from outside (``actor.base_url`` + path + query)."""
     query = request.url.query
     return rt.config.actor.base_url + request.url.path + (f"?{query}" if query else "")
-
-
-def trusted_peer(peers: tuple[TrustedPeer, ...], actor: str | None) -> TrustedPeer | None:
-    """The first configured peer whose prefix covers ``actor``, both normalised
-    (``bridge.core.urls.under_prefix``: segment boundaries; dot segments, userinfo and
-    backslashes refused)."""
-    found = first_under(actor, [peer.prefix for peer in peers])
-    return None if found is None else peers[found]
 
 
 def _bearer(headers: list[tuple[str, str]]) -> str | None:

@@ -8,10 +8,10 @@ most HTTP stacks, read ``evil.example``). Both places that decide trust — the 
 GitHub Action's ``repository_dispatch`` — disagreed on top: for the prefix
 ``https://peer.example/`` the inbox trusted ``https://peer.example`` and the Action did not.
 
-Now both compare through one pure function, ``bridge.core.urls.under_prefix``, after
-``normalise_url``: dot segments, userinfo, backslashes and encoded slashes are refused;
-scheme and host lower-cased; default ports folded; unreserved percent-escapes decoded; a
-prefix matches on path-segment boundaries.
+Now both call one pure rule, ``bridge.core.urls.trusted_peer`` (``under_prefix`` after
+``normalise_url``), and neither module has a copy of it: dot segments, userinfo,
+backslashes and encoded slashes are refused; scheme and host lower-cased; default ports
+folded; unreserved percent-escapes decoded; a prefix matches on path-segment boundaries.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bridge.action import poll
-from bridge.action.flows import trusted
+from bridge.action import flows, poll
 from bridge.config.schema import TrustedPeer
+from bridge.core import urls
 from bridge.core.errors import InputError
-from bridge.service.inbox import trusted_peer
+from bridge.service import inbox
 from tests.reliability.appenv import BEARER, INBOX_PATH, AppEnv, activity, app_env
 from tests.reliability.signing import MEDIA
 
@@ -82,8 +82,20 @@ def env(tmp_path: Path) -> Iterator[AppEnv]:
 
 
 def _decisions(peers: tuple[TrustedPeer, ...], actor: str) -> tuple[bool, bool]:
-    """(the inbox trusts it, the Action trusts it)."""
-    return trusted_peer(peers, actor) is not None, trusted(peers, actor)
+    """(the inbox trusts it, the Action trusts it), each through the name its module calls."""
+    return (inbox.trusted_peer(peers, actor) is not None,
+            flows.trusted_peer(peers, actor) is not None)
+
+
+def test_one_trusted_peer_rule_in_the_core() -> None:
+    """The inbox and the Action call the core's rule; neither keeps a copy that could drift
+    (two copies once disagreed on ``https://peer.example`` under ``https://peer.example/``)."""
+    assert inbox.trusted_peer is urls.trusted_peer
+    assert flows.trusted_peer is urls.trusted_peer
+    peer = TrustedPeer(prefix=ORIGIN_SLASH)
+    assert urls.trusted_peer((peer,), ORIGIN) is peer
+    assert urls.trusted_peer((TrustedPeer(prefix=ACTORS), peer), ORIGIN + "/x") is peer
+    assert urls.trusted_peer((peer,), None) is None
 
 
 def test_trusted_prefix_matrix() -> None:
