@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 
 import click
 
 from bridge.cli import _common as common
+from bridge.core.times import stamp
 
 
 @click.command()
@@ -64,10 +64,6 @@ def unlink(config_path: str | None, database_url: str | None, subject: str, ref:
         click.echo(f"unlinked: {r.ref} ({r.relation})")
 
 
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
 @click.command()
 @common.options
 @click.argument("subject_or_ref", metavar="SUBJECT_OR_REF")
@@ -100,7 +96,7 @@ def links(config_path: str | None, database_url: str | None, subject_or_ref: str
     for r in found.links:
         hop = max(distance.get(("subject", r.subject), 0), distance.get(("ref", r.ref), 0))
         rows.append((str(hop), r.subject, r.relation.value, r.ref, r.linked_by,
-                     _when(r.linked_at)))
+                     stamp(r.linked_at)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from bridge.cli import _common as common
+from bridge.core.times import stamp as when
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,10 +39,6 @@ def parse_age(value: str | None) -> float | None:
     if not found:
         raise click.BadParameter("an age like 90s, 15m, 2h or 3d", param_hint="--older-than")
     return float(found.group(1)) * _UNIT[found.group(2)]
-
-
-def when(ts: float | None) -> str:
-    return "-" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:

@@ -28,9 +28,10 @@ from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.refs import TrackerRef, parse_ref
 from bridge.core.safetext import code
 from bridge.core.states.em import EM, IN_FORCE
+from bridge.core.times import when
 from bridge.service import metrics
 from bridge.service.effects import apply_effects
-from bridge.service.notifier import notify, when
+from bridge.service.notifier import notify
 from bridge.service.runtime import Runtime
 from bridge.service.subjects import subjects_for_ref
 from bridge.store import audit, db, links, state

@@ -9,11 +9,14 @@ an alarm that cannot be delivered must not stop the work that raised it.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import httpx
 
 from bridge.core.errors import BridgeError
+
+# TODO(issue 20): bridge/service/mirror_texts.py still imports when from here; import it
+# from bridge.core.times there and drop this re-export.
+from bridge.core.times import when as when
 from bridge.delivery.bounded import BoundedTransport
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.logs import event
@@ -23,20 +26,6 @@ from bridge.store import audit, db
 log = logging.getLogger("bridge.notifier")
 
 MAX_TEXT = 3000
-
-
-def when(value: datetime | float | None) -> str:
-    """A time for people: ISO 8601 with its offset, plus UTC when the offset is not UTC."""
-    if value is None:
-        return "not announced"
-    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(value, UTC)
-    if moment.year == datetime.max.year:
-        return "not announced (in force until terminated)"
-    text = moment.isoformat()
-    utc = moment.astimezone(UTC)
-    if moment.utcoffset() != utc.utcoffset():
-        text += f" ({utc.isoformat()} UTC)"
-    return text
 
 
 def notify(rt: Runtime, kind: str, subject: str | None, text: str) -> bool:

@@ -26,7 +26,11 @@ from bridge.core.rules import CaseView
 from bridge.core.rules.audience import addressees
 from bridge.core.rules.owner import participant_id
 from bridge.core.states.cs import CaseState
-from bridge.core.states.em import EM, Embargo
+from bridge.core.states.em import EM, IN_FORCE, PENDING, Embargo
+
+# TODO(issue 20): mirror_embargo.py imports UNKNOWN_END from here; import it from the core
+# there and drop this re-export.
+from bridge.core.states.em import UNKNOWN_END as UNKNOWN_END
 from bridge.core.states.rm import RM
 from bridge.core.vocab.activities import Invite, Offer
 from bridge.core.vocab.objects import VulnerabilityCase
@@ -35,9 +39,6 @@ from bridge.service.render import RenderContext, load_activity
 from bridge.store import links, state
 from bridge.store.cases import INVITATION, embargo_ref, invitations
 from bridge.store.fields import load_fields
-
-UNKNOWN_END = datetime.max.replace(tzinfo=UTC)
-"""Stands for an embargo end never announced: in force until terminated, never expires."""
 
 
 def _ts(value: float | None) -> datetime | None:
@@ -91,15 +92,11 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
     em = EM(record.em_state)
     end = _ts(record.embargo_end)
     proposed = _ts(record.data.get("proposed_end"))
-    if em in (EM.ACTIVE, EM.REVISE) and end is None:
+    if em in IN_FORCE and end is None:
         end = UNKNOWN_END  # announced in force without its end (reference case actors do)
-    if em in (EM.PROPOSED, EM.REVISE) and proposed is None:
+    if em in PENDING and proposed is None:
         proposed = UNKNOWN_END
-    embargo = Embargo(
-        em,
-        end if em in (EM.ACTIVE, EM.REVISE, EM.EXITED) else None,
-        proposed if em in (EM.PROPOSED, EM.REVISE) else None,
-    )
+    embargo = Embargo.of(em, end, proposed)
     others = 0
     for link in links.links_for_subject(session, subject):
         if link.ref != ref and issue_state(session, link.ref) == "open":

@@ -14,7 +14,7 @@ agreed end time with a ``now`` the caller passes in (the core has no clock).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from bridge.core.errors import InputError, TransitionRefused
@@ -75,7 +75,16 @@ TRANSITIONS: dict[tuple[EM, EMEvent], EM] = {
 INITIAL = EM.NONE
 FINAL = frozenset({EM.NONE, EM.EXITED})
 IN_FORCE = frozenset({EM.ACTIVE, EM.REVISE})
-"""States in which an agreed embargo binds its signatories."""
+"""States in which an agreed embargo binds its signatories (a proposal in them is a revision)."""
+OPEN = frozenset({EM.PROPOSED, EM.ACTIVE, EM.REVISE})
+"""States with an embargo proposed or in force (neither none nor exited)."""
+PENDING = frozenset({EM.PROPOSED, EM.REVISE})
+"""States with a proposal awaiting answers (its ``proposed_end_time``)."""
+KEEPS_END = IN_FORCE | {EM.EXITED}
+"""States whose :class:`Embargo` keeps an agreed end (``EXITED`` for the record)."""
+UNKNOWN_END = datetime.max.replace(tzinfo=UTC)
+"""The end held for an embargo announced in force (or proposed) without one, as reference case
+actors do; ``bridge.core.times.when`` shows it as not announced."""
 
 PROPOSALS = frozenset({EMEvent.PROPOSE, EMEvent.PROPOSE_REVISION})
 ANSWERS = frozenset(
@@ -127,6 +136,14 @@ class Embargo:
     state: EM = EM.NONE
     end_time: datetime | None = None
     proposed_end_time: datetime | None = None
+
+    @classmethod
+    def of(cls, state: EM, end_time: datetime | None,
+           proposed_end_time: datetime | None) -> Embargo:
+        """The embargo in ``state`` with only the terms that state keeps: the agreed end in
+        ``KEEPS_END``, the proposed end in ``PENDING``."""
+        return cls(state, end_time if state in KEEPS_END else None,
+                   proposed_end_time if state in PENDING else None)
 
     def __post_init__(self) -> None:
         for name in ("end_time", "proposed_end_time"):
