@@ -24,6 +24,7 @@ from bridge.core import stateblock
 from bridge.core.errors import AuthenticationError, BridgeError, ConfigurationError, InputError
 from bridge.core.markers import marker_token
 from bridge.core.stateblock import subject_token
+from bridge.core.states.em import OPEN
 from bridge.core.storable import check_storable
 from bridge.core.urls import trusted_peer
 from bridge.core.vocab.base import ref_id
@@ -190,7 +191,7 @@ def on_schedule(run: Run) -> None:
         block = run.store.read(ref, body).state
         if block is None:
             continue
-        in_force = any((s.get("case") or {}).get("em") in ("PROPOSED", "ACTIVE", "REVISE")
+        in_force = any((s.get("case") or {}).get("em") in OPEN
                        for s in block["subjects"].values())
         if stateblock.pending(block) or in_force:
             run.store.hydrate(ref, body)

@@ -135,11 +135,7 @@ def translate(tracker: str, payload_file: str, headers_file: str | None, secret:
                                     bot_login=cfg.bot_login if cfg else None)
         end = datetime(2100, 1, 1, tzinfo=UTC)
         embargo_state = em.parse(em_state)
-        embargo = em.Embargo(
-            embargo_state,
-            end if embargo_state in (em.EM.ACTIVE, em.EM.REVISE, em.EM.EXITED) else None,
-            end if embargo_state in (em.EM.PROPOSED, em.EM.REVISE) else None,
-        )
+        embargo = em.Embargo.of(embargo_state, end, end)
         view = CaseView("(the linked report)", rm.parse(rm_state), embargo,
                         cs.CaseState.from_string(cs_state))
     except (BridgeError, ConfigError) as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bridge.core.catalogue.types import MessageType as M
+from bridge.core.states.em import IN_FORCE
 from bridge.core.vocab.activities import Activity, Question
 from bridge.core.vocab.base import ASObject
 from bridge.core.vocab.enums import EM, PXA, VFD
@@ -29,7 +30,6 @@ from bridge.core.vocab.objects import Actor, CaseStatus, ParticipantStatus
 
 Resolver = Callable[[str], ASObject | None]
 
-_REVISION_STATES = (EM.ACTIVE, EM.REVISE)
 
 _CREATE = {"VulnerabilityReport": M.CREATE_REPORT, "VulnerabilityCase": M.CREATE_CASE,
            "Note": M.CREATE_NOTE, "CaseParticipant": M.CREATE_PARTICIPANT,
@@ -85,7 +85,7 @@ def classify(
     kind = activity.type
     obj = _resolved(activity.object_, resolve)
     obj_kind = kind_of(obj)
-    revision = em_state in _REVISION_STATES
+    revision = em_state in IN_FORCE  # a proposal while in force is a revision
     if isinstance(activity, Question):
         return M.CHOOSE_PREFERRED_EMBARGO if (activity.any_of or activity.one_of) else None
     if kind == "Create":

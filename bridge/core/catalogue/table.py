@@ -11,11 +11,12 @@ from __future__ import annotations
 from bridge.core.catalogue import factories as f
 from bridge.core.catalogue.types import Machine, MessageSpec, Party, StateChange
 from bridge.core.catalogue.types import MessageType as M
+from bridge.core.states.em import IN_FORCE
 from bridge.core.vocab.enums import EM
 
 _S, _R, _C = Party.SENDER, Party.RECIPIENT, Party.CASE
-_NO_EMBARGO = (EM.NONE, EM.PROPOSED, EM.EXITED)
-_EMBARGO = (EM.ACTIVE, EM.REVISE)
+_NO_EMBARGO = tuple(s for s in EM if s not in IN_FORCE)  # NONE, PROPOSED, EXITED
+_EMBARGO = tuple(s for s in EM if s in IN_FORCE)  # ACTIVE, REVISE
 
 
 def _rm(event: str, party: Party = _S) -> StateChange:

@@ -27,7 +27,7 @@ from datetime import datetime
 
 from bridge.core.errors import InputError, TransitionRefused
 from bridge.core.states import pec as pec_machine
-from bridge.core.states.em import DESCRIBE, EM, Embargo, EMEvent, apply, require_aware
+from bridge.core.states.em import DESCRIBE, EM, OPEN, Embargo, EMEvent, apply, require_aware
 from bridge.core.states.pec import PEC, PECEvent
 from bridge.core.states.rm import RM
 
@@ -46,7 +46,7 @@ NON_OWNER_ANSWER_STATES: dict[EMEvent, frozenset[EM]] = {
 
 def join_consent(em: EM) -> PEC:
     """The consent state of a participant joining a case whose embargo is in ``em``."""
-    return PEC.INVITED if em in (EM.PROPOSED, EM.ACTIVE, EM.REVISE) else PEC.NO_EMBARGO
+    return PEC.INVITED if em in OPEN else PEC.NO_EMBARGO
 
 
 def cascade(before: EM, after: EM, consents: Mapping[str, PEC]) -> dict[str, PEC]:
