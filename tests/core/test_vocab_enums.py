@@ -127,3 +127,18 @@ def test_consent_spelling() -> None:
 def test_letter_properties() -> None:
     assert VFD.VFd.vendor_aware and VFD.VFd.fix_ready and not VFD.VFd.fix_deployed
     assert PXA.pXA.exploit_public and PXA.pXA.attacks_observed and not PXA.pXA.public_aware
+
+
+def test_the_wire_cs_enums_are_the_state_machines_own() -> None:
+    """One definition of the vfd / pxa forms (issue 20): the vocabulary names the states'
+    enums, it does not restate them, and the legacy long names come from one word table."""
+    from bridge.core.states.cs_names import PXA_LONG_NAMES, VFD_LONG_NAMES, PxaState, VfdState
+    from bridge.core.vocab.enums import coerce_pxa, coerce_vfd
+
+    assert VFD is VfdState and PXA is PxaState
+    assert VfdState.VFd.fix_ready and not VfdState.VFd.fix_deployed
+    assert PxaState.pXa.exploit_public and not PxaState.pXa.public_aware
+    for state, name in VFD_LONG_NAMES.items():
+        assert coerce_vfd(name)[0] is state
+    for pstate, name in PXA_LONG_NAMES.items():
+        assert coerce_pxa(name)[0] is pstate

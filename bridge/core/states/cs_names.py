@@ -65,6 +65,18 @@ class VfdState(StrEnum):
     VFd = "VFd"
     VFD = "VFD"
 
+    @property
+    def vendor_aware(self) -> bool:
+        return self.value[0] == "V"
+
+    @property
+    def fix_ready(self) -> bool:
+        return self.value[1] == "F"
+
+    @property
+    def fix_deployed(self) -> bool:
+        return self.value[2] == "D"
+
 
 class PxaState(StrEnum):
     """The public side (reference ``CS_pxa``): all eight combinations."""
@@ -78,25 +90,38 @@ class PxaState(StrEnum):
     pXA = "pXA"
     PXA = "PXA"
 
+    @property
+    def public_aware(self) -> bool:
+        return self.value[0] == "P"
+
+    @property
+    def exploit_public(self) -> bool:
+        return self.value[1] == "X"
+
+    @property
+    def attacks_observed(self) -> bool:
+        return self.value[2] == "A"
+
 
 def _long_name(words: Sequence[tuple[str, str]], letters: str) -> str:
     return "CS_" + "__".join(pair[ch.isupper()] for pair, ch in zip(words, letters, strict=True))
 
 
-_VFD_WORDS = (
+VFD_WORDS = (
     ("VENDOR_UNAWARE", "VENDOR_AWARE"),
     ("NO_FIX", "FIX_READY"),
     ("NOT_DEPLOYED", "FIX_DEPLOYED"),
 )
-_PXA_WORDS = (
+"""The legacy long names' words, per letter position: (lower-case word, upper-case word)."""
+PXA_WORDS = (
     ("PUBLIC_UNAWARE", "PUBLIC_AWARE"),
     ("NO_EXPLOIT", "EXPLOIT"),
     ("NO_ATTACKS", "ATTACKS"),
 )
 
-VFD_LONG_NAMES: dict[VfdState, str] = {s: _long_name(_VFD_WORDS, s.value) for s in VfdState}
+VFD_LONG_NAMES: dict[VfdState, str] = {s: _long_name(VFD_WORDS, s.value) for s in VfdState}
 """``VfdState.VFd -> "CS_VENDOR_AWARE__FIX_READY__NOT_DEPLOYED"`` and so on."""
-PXA_LONG_NAMES: dict[PxaState, str] = {s: _long_name(_PXA_WORDS, s.value) for s in PxaState}
+PXA_LONG_NAMES: dict[PxaState, str] = {s: _long_name(PXA_WORDS, s.value) for s in PxaState}
 """``PxaState.Pxa -> "CS_PUBLIC_AWARE__NO_EXPLOIT__NO_ATTACKS"`` and so on."""
 
 _VFD_BY_LONG = {name: state for state, name in VFD_LONG_NAMES.items()}

@@ -13,6 +13,7 @@ import re
 from enum import StrEnum
 
 from bridge.core.errors import InputError
+from bridge.core.states import cs_names as _cs
 from bridge.core.states import em as _em
 from bridge.core.states import pec as _pec
 from bridge.core.states import rm as _rm
@@ -21,6 +22,10 @@ from bridge.core.states import rm as _rm
 RM = _rm.RM
 EM = _em.EM
 PEC = _pec.PEC
+VFD = _cs.VfdState
+"""Vendor fix path (reference ``CS_vfd``): Vendor aware, Fix ready, fix Deployed."""
+PXA = _cs.PxaState
+"""Public state (reference ``CS_pxa``): Public aware, eXploit public, Attacks observed."""
 
 
 class CVDRole(StrEnum):
@@ -35,52 +40,6 @@ class CVDRole(StrEnum):
     CASE_OWNER = "case_owner"
     CASE_MANAGER = "case_manager"
     CVE_NUMBERING_AUTHORITY = "cve_numbering_authority"
-
-
-class VFD(StrEnum):
-    """Vendor fix path: Vendor aware, Fix ready, fix Deployed (upper case = true)."""
-
-    vfd = "vfd"
-    Vfd = "Vfd"
-    VFd = "VFd"
-    VFD = "VFD"
-
-    @property
-    def vendor_aware(self) -> bool:
-        return self.value[0] == "V"
-
-    @property
-    def fix_ready(self) -> bool:
-        return self.value[1] == "F"
-
-    @property
-    def fix_deployed(self) -> bool:
-        return self.value[2] == "D"
-
-
-class PXA(StrEnum):
-    """Public state: Public aware, eXploit public, Attacks observed (upper case = true)."""
-
-    pxa = "pxa"
-    Pxa = "Pxa"
-    pXa = "pXa"
-    PXa = "PXa"
-    pxA = "pxA"
-    PxA = "PxA"
-    pXA = "pXA"
-    PXA = "PXA"
-
-    @property
-    def public_aware(self) -> bool:
-        return self.value[0] == "P"
-
-    @property
-    def exploit_public(self) -> bool:
-        return self.value[1] == "X"
-
-    @property
-    def attacks_observed(self) -> bool:
-        return self.value[2] == "A"
 
 
 _RM_LETTERS = {"S": RM.START, "R": RM.RECEIVED, "I": RM.INVALID, "V": RM.VALID,
@@ -169,16 +128,17 @@ def _role_from_name(name: str, field: str) -> CVDRole:
     raise _bad(field, "CVD role")
 
 
-_VFD_WORDS = {
-    "VENDOR_AWARE": (0, True), "VENDOR_UNAWARE": (0, False),
-    "FIX_READY": (1, True), "NO_FIX": (1, False),
-    "FIX_DEPLOYED": (2, True), "NOT_DEPLOYED": (2, False),
-}
-_PXA_WORDS = {
-    "PUBLIC_AWARE": (0, True), "PUBLIC_UNAWARE": (0, False),
-    "EXPLOIT": (1, True), "NO_EXPLOIT": (1, False),
-    "ATTACKS": (2, True), "NO_ATTACKS": (2, False),
-}
+
+
+def _word_table(pairs: tuple[tuple[str, str], ...]) -> dict[str, tuple[int, bool]]:
+    """``{"VENDOR_AWARE": (0, True), "VENDOR_UNAWARE": (0, False), …}`` from the states'
+    own word pairs (``bridge.core.states.cs_names``)."""
+    return {word: (pos, bool(upper)) for pos, pair in enumerate(pairs)
+            for upper, word in enumerate(pair)}
+
+
+_VFD_WORDS = _word_table(_cs.VFD_WORDS)
+_PXA_WORDS = _word_table(_cs.PXA_WORDS)
 
 
 def _letters_from_long(value: str, words: dict[str, tuple[int, bool]], letters: str) -> str | None:
