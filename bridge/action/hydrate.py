@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge.core import stateblock
+from bridge.core.states.cs import VENDOR_AWARE
 from bridge.service.runtime import Runtime
 from bridge.store import db, links, outbox, state
 from bridge.store.models import CaseState, Cursor, Link, Outbox, StoredObject, TrackerWrite
@@ -84,7 +85,7 @@ def _load_subject(session: Session, subject: str, entry: dict[str, Any], now: fl
     case = entry.get("case")
     if isinstance(case, dict) and state.get_case(session, subject) is None:
         state.put_case(session, subject, em_state=str(case.get("em") or "NONE"),
-                       cs_state=str(case.get("cs") or "Vfd.pxa"), embargo_end=case.get("end"),
+                       cs_state=str(case.get("cs") or VENDOR_AWARE), embargo_end=case.get("end"),
                        data=dict(case.get("data") or {}), now=float(case.get("at") or now))
     if state.get_case(session, subject) is not None:
         for actor, p in (entry.get("participants") or {}).items():

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bridge.core.errors import BridgeError, NotFound
 from bridge.core.refs import TrackerRef
+from bridge.core.states import cs
 from bridge.core.tracker import IssueSnapshot
 from bridge.store import links, state
 
@@ -158,7 +159,7 @@ def build(session: Session, case_id: str, policy: Policy,
         record.em_state if record else "NONE",
         datetime.fromtimestamp(record.embargo_end, UTC)
         if record and record.embargo_end is not None else None,
-        record.cs_state if record else "vfd.pxa", policy, reports,
+        record.cs_state if record else str(cs.INITIAL), policy, reports,
     )
     view.participants = [
         ParticipantView(p.actor, p.rm_state, p.em_consent, tuple(p.roles))

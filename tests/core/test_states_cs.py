@@ -208,3 +208,13 @@ def test_the_documented_list_of_70_histories_is_the_machines() -> None:
     documented = block.split()
     machine = sorted("".join(h) for h in ALL_ORDERINGS if _admitted(h))
     assert documented == machine
+
+
+def test_the_two_starting_states_are_named_once() -> None:
+    """``vfd.pxa`` (nothing known) and ``Vfd.pxa`` (we, the vendor, hold the report) are the
+    constants ``INITIAL`` and ``VENDOR_AWARE``, not string literals respelled per module."""
+    from bridge.core.states.cs import INITIAL, VENDOR_AWARE
+
+    assert str(INITIAL) == "vfd.pxa"
+    assert str(VENDOR_AWARE) == "Vfd.pxa"
+    assert VENDOR_AWARE.happened == {CSEvent.V}

@@ -95,6 +95,9 @@ class CaseState:
 
 
 INITIAL = CaseState()
+"""``vfd.pxa``: nothing has happened (a case known only by hearsay)."""
+VENDOR_AWARE = CaseState(VfdState.Vfd)
+"""``Vfd.pxa``: where a case the bridge holds a report in starts (we, the vendor, know of it)."""
 FINAL = CaseState(VfdState.VFD, PxaState.PXA)
 
 
@@ -195,7 +198,7 @@ def parse_history(text: str) -> tuple[CSEvent, ...]:
 
 
 __all__ = [
-    "EVENTS", "FINAL", "INITIAL", "PXA_EVENTS", "VFD_EVENTS", "CSEvent", "CaseState",
-    "PxaState", "VfdState", "allowed_events", "history_violations", "is_reachable",
+    "EVENTS", "FINAL", "INITIAL", "PXA_EVENTS", "VENDOR_AWARE", "VFD_EVENTS", "CSEvent",
+    "CaseState", "PxaState", "VfdState", "allowed_events", "history_violations", "is_reachable",
     "is_valid_history", "parse_history", "reachable_states", "refusal", "run", "transition",
 ]
