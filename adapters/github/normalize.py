@@ -6,7 +6,6 @@ why the delivery is ignored. The mapping table is in ``docs/github.md``; keep bo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,16 +15,10 @@ from adapters.github.closing import closing_refs
 from bridge.core.commands import parse_commands
 from bridge.core.errors import InputError
 from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.quoting import word as shown
 from bridge.core.refs import TrackerRef
 
 Outcome = tuple[TrackerEvent, ...] | str
-_SHOWN = re.compile(r"[a-z][a-z_]{0,39}")
-
-
-def shown(value: object) -> str:
-    """A payload value fit to quote in a reason: a short lower-case word, else a placeholder.
-    Reasons reach HTTP answers, and payloads may hold embargoed details."""
-    return repr(value) if isinstance(value, str) and _SHOWN.fullmatch(value) else "<unrecognised>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ The mapping is documented in ``docs/gitlab.md`` ("Event mapping").
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,16 +24,10 @@ from adapters.gitlab.payloads import (
 )
 from bridge.core.commands import parse_commands
 from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.quoting import word as shown
 from bridge.core.refs import TrackerRef
 
 Outcome = tuple[list[TrackerEvent], str | None]
-_SHOWN = re.compile(r"[a-z][a-z_]{0,39}")
-
-
-def shown(value: object) -> str:
-    """A payload value fit to quote in a reason: a short lower-case word, else a placeholder.
-    Reasons reach HTTP answers, and payloads may hold embargoed details."""
-    return repr(value) if isinstance(value, str) and _SHOWN.fullmatch(value) else "<unrecognised>"
 
 #: Work item state ids (``changes.state_id``): 1 open, 2 closed.
 _OPENED_STATE, _CLOSED_STATE = 1, 2

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.gitlab.normalize import HANDLERS, HOOK_KINDS, Context, shown
+from adapters.gitlab.normalize import HANDLERS, HOOK_KINDS, Context
 from adapters.gitlab.signature import verify_standard_webhook, verify_token
 from adapters.spec import WebhookSettings
 from bridge.core.errors import AuthenticationError, ConfigurationError, InputError
 from bridge.core.events import WebhookResult
 from bridge.core.jsonload import load_json
+from bridge.core.quoting import word as shown
 
 MAX_BODY_BYTES = 25 * 1024 * 1024
 """GitLab's own default limit for a webhook payload is 25 MB (checked after authentication)."""

@@ -23,12 +23,12 @@ from bridge.action.setup import Run
 from bridge.core import stateblock
 from bridge.core.errors import AuthenticationError, BridgeError, ConfigurationError, InputError
 from bridge.core.markers import marker_token
+from bridge.core.quoting import safe_name
 from bridge.core.stateblock import subject_token
 from bridge.core.states.em import OPEN
 from bridge.core.storable import check_storable
 from bridge.core.urls import trusted_peer
 from bridge.core.vocab.base import ref_id
-from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
 from bridge.store import audit, db, inbound
 from bridge.store.inbound import InboundItem

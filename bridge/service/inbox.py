@@ -48,10 +48,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.core.errors import AuthenticationError, InputError, NotFound, TransientError
 from bridge.core.jsonload import load_json
+from bridge.core.quoting import safe_name
 from bridge.core.storable import check_storable
 from bridge.core.urls import trusted_peer
 from bridge.core.vocab.base import ref_id
-from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.parse import parse_activity
 from bridge.delivery.bounded import BoundedTransport, deadline
 from bridge.delivery.keyfetch import KeyFetcher

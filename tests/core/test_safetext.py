@@ -55,3 +55,20 @@ def test_language_maps_and_limits() -> None:
     assert block({"en": "hello"}) == "hello"
     assert block(None) == ""
     assert block("y" * 50, 10).startswith("y" * 10 + "\n\n… (truncated")
+
+
+def test_the_quoting_policies_have_one_home() -> None:
+    """What of an input may be quoted in an error lives in ``bridge.core.quoting`` (issue 20):
+    the states, the vocabulary and both adapters import it rather than keeping copies."""
+    from adapters.github import normalize as github
+    from adapters.gitlab import normalize as gitlab
+    from bridge.core import quoting
+    from bridge.core.states import common
+    from bridge.core.vocab import enums
+
+    assert common.shown is quoting.shown and enums.safe_name is quoting.safe_name
+    assert github.shown is quoting.word and gitlab.shown is quoting.word
+    assert quoting.word("opened") == "'opened'" and quoting.word("Opened!") == "<unrecognised>"
+    assert quoting.safe_name("Offer") == "Offer" and quoting.safe_name("<x>") == \
+        "<unrecognised value>"
+    assert quoting.shown("x" * 49) == "a string of 49 characters"

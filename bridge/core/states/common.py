@@ -14,25 +14,10 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bridge.core.errors import InputError, TransitionRefused
+from bridge.core.quoting import shown as shown  # its home; the states import it from here
 
 S = TypeVar("S", bound=StrEnum)
 E = TypeVar("E", bound=StrEnum)
-
-_SHOW_LIMIT = 48
-
-
-def shown(value: object) -> str:
-    """A safe rendering of a rejected value for an error message.
-
-    Short printable strings are quoted; anything else is described, never echoed (input may
-    hold embargoed report details).
-    """
-    if isinstance(value, str) and len(value) <= _SHOW_LIMIT and value.isprintable():
-        return repr(value)
-    if isinstance(value, str):
-        return f"a string of {len(value)} characters"
-    return f"a value of type {type(value).__name__}"
-
 
 def sources_of(table: Mapping[tuple[S, E], S], event: E) -> tuple[S, ...]:
     """The states ``event`` is allowed from, in table order."""

@@ -9,10 +9,12 @@ not in the current form. They never put the raw input into an error message.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from bridge.core.errors import InputError
+
+# TODO(issue 20): service/mirror.py imports safe_name from here; import it from the core there.
+from bridge.core.quoting import safe_name as safe_name
 from bridge.core.states import cs_names as _cs
 from bridge.core.states import em as _em
 from bridge.core.states import pec as _pec
@@ -47,16 +49,8 @@ _RM_LETTERS = {"S": RM.START, "R": RM.RECEIVED, "I": RM.INVALID, "V": RM.VALID,
 _EM_LETTERS = {"N": EM.NONE, "P": EM.PROPOSED, "A": EM.ACTIVE, "R": EM.REVISE, "X": EM.EXITED,
                "NO_EMBARGO": EM.NONE}
 _LEGACY_ROLES = {"OTHER": CVDRole.OBSERVER}
-_SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 Coerced = tuple[StrEnum, str | None]
-
-
-def safe_name(value: object) -> str:
-    """A short identifier from the input, or a placeholder when it is not one (never echo)."""
-    if isinstance(value, str) and _SAFE_NAME.match(value):
-        return value
-    return "<unrecognised value>"
 
 
 def _bad(field: str, kind: str) -> InputError:

@@ -29,9 +29,9 @@ from pydantic.alias_generators import to_camel
 
 from bridge.core.errors import InputError
 from bridge.core.jsonload import load_json
+from bridge.core.quoting import safe_name
 from bridge.core.vocab.activities import ACTIVITY_CLASSES, OTHER_ACTIVITY_TYPES, Activity
 from bridge.core.vocab.base import MANY, ASObject
-from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.legacy import upgrade_retired
 from bridge.core.vocab.objects import ACTOR_CLASSES, OBJECT_CLASSES, EmbargoEvent
 
