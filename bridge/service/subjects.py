@@ -40,6 +40,9 @@ from bridge.store import links, state
 from bridge.store.cases import INVITATION, embargo_ref, invitations
 from bridge.store.fields import load_fields
 
+# TODO(issue 20): mirror_base.py keeps its own copy of case_data; it should import this one.
+from bridge.store.state import case_data as case_data
+
 
 def _ts(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
@@ -65,11 +68,6 @@ def subjects_for_ref(session: Session, ref: str) -> list[str]:
         case_id = record.data.get("case_id") if record else None
         out.append(str(case_id) if case_id else subject)
     return list(dict.fromkeys(out))
-
-
-def case_data(session: Session, subject: str) -> dict[str, Any]:
-    record = state.get_case(session, subject)
-    return dict(record.data) if record else {}
 
 
 def owned(data: dict[str, Any], our_actor: str, roles: list[str] | None) -> bool:

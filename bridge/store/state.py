@@ -112,6 +112,12 @@ def get_case(session: Session, case_id: str) -> CaseRecord | None:
                       dict(row.data), row.updated_at)
 
 
+def case_data(session: Session, subject: str) -> dict[str, Any]:
+    """A copy of the case record's ``data`` ({} when there is no record)."""
+    record = get_case(session, subject)
+    return dict(record.data) if record else {}
+
+
 def put_participant(
     session: Session,
     case_id: str,
