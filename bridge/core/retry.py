@@ -1,8 +1,10 @@
 """One retry policy for every remote call: deliveries, tracker writes, key fetches.
 
 Pure arithmetic: the caller passes the attempt number and a random number in [0, 1), so the
-schedule is testable without a clock. ``bridge.delivery`` builds tenacity's ``wait=`` / ``stop=``
-from this object; nothing else computes backoff.
+schedule is testable without a clock. ``bridge.delivery`` asks this object for the next wait
+(stored as the outbox row's next attempt time, or slept through an injected ``sleep``) and
+whether the attempts are exhausted; nothing else computes backoff, and no retry library is
+used (a retry is a row in the database, not a loop in memory).
 """
 
 from __future__ import annotations

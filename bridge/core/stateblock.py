@@ -23,7 +23,7 @@ import binascii
 import json
 import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -330,8 +330,3 @@ def ids_in(value: Any, limit: int = 32) -> list[str]:
 
     walk(value, 0)
     return found
-
-
-def tokens_for(subjects: Iterable[str]) -> dict[str, str]:
-    """Search token → subject id."""
-    return {subject_token(s): s for s in subjects}

@@ -38,13 +38,6 @@ HANDLERS: dict[str, Handler] = {}
 """Input source prefix (``webhook``, ``inbox``, ``dispatch``) → handler."""
 
 
-def register(prefix: str) -> Callable[[Handler], Handler]:
-    def wrap(handler: Handler) -> Handler:
-        HANDLERS[prefix] = handler
-        return handler
-    return wrap
-
-
 def _handler(source: str) -> Handler | None:
     if not HANDLERS:
         _load_handlers()

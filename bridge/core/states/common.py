@@ -9,7 +9,7 @@ state name liberally (case, aliases, surrounding space) and raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
@@ -70,8 +70,3 @@ def parse_enum(
         f"{shown(value)} is not a valid {machine} state; expected one of "
         + ", ".join(m.value for m in enum)
     )
-
-
-def join_names(items: Iterable[StrEnum]) -> str:
-    """``"A, B, C"`` for error messages and docs."""
-    return ", ".join(str(i) for i in items)
