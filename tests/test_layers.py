@@ -1,0 +1,154 @@
+"""The layers as a tested rule (issue 20; ``docs/architecture.md`` draws them).
+
+Every module of ``bridge/`` and ``adapters/`` is parsed (``ast``, nothing is imported) and
+each import is checked against three rules:
+
+1. **core**: ``bridge/core`` imports nothing from ``bridge`` outside ``bridge/core`` (and
+   nothing from ``adapters``);
+2. **sqlalchemy**: only ``bridge/store`` imports SQLAlchemy. The handles the store hands out
+   (``Session``, ``sessionmaker``, ``Engine``) and its error classes (``sqlalchemy.exc``) may be
+   named anywhere — passing a session or catching a database error is not querying;
+3. **coord**: ``bridge/coord`` does not import ``bridge/service`` (the HTTP layer and the
+   runtime sit above coordination).
+
+What breaks a rule today is in ``EXCEPTIONS``, each with its reason; the list may only
+shrink: an exception that no longer matches a real import fails too (remove it), and any new
+violation fails. ``test_a_new_violation_fails`` proves the checker bites on synthetic modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from tests.paths import REPO
+
+PACKAGES = ("bridge", "adapters")
+SQLALCHEMY_HANDLES = frozenset({
+    "sqlalchemy.orm.Session", "sqlalchemy.orm.sessionmaker", "sqlalchemy.Engine",
+})
+
+EXCEPTIONS: dict[tuple[str, str, str], str] = {
+    # (rule, module path, imported name) -> why it is allowed for now
+    ("core", "bridge/core/records/csaf.py", "bridge.__version__"):
+        "the product version, a constant in the package root (which imports nothing)",
+    ("coord", "bridge/coord/prom.py", "bridge.service.metrics.REGISTRY"):
+        "TODO(issue 20): the Prometheus registry belongs below both (bridge/metrics); "
+        "service/links_api.py imports coord, so this is a package cycle",
+    ("coord", "bridge/coord/prom.py", "bridge.service.runtime.Runtime"):
+        "TODO(issue 20): the collector reads the runtime's sessions; pass them in instead",
+    ("coord", "bridge/coord/reconcile.py", "bridge.service.effects.apply_effects"):
+        "TODO(issue 20): reconcile applies tracker effects; move it to the use-case layer "
+        "(bridge/app) or pass the applier in",
+    ("coord", "bridge/coord/reconcile.py", "bridge.service.runtime.Runtime"):
+        "TODO(issue 20): as above",
+    ("coord", "bridge/coord/reconcile.py", "bridge.service.subjects.subjects_for_ref"):
+        "TODO(issue 20): a store query (links → subjects) that belongs in bridge/store",
+    **{("sqlalchemy", path, name): "Alembic migrations are the store's schema history; "
+       "Alembic needs them in their own package"
+       for path, name in [
+           ("bridge/migrations/env.py", "sqlalchemy.Connection"),
+           ("bridge/migrations/versions/0001_initial_schema.py", "sqlalchemy"),
+           ("bridge/migrations/versions/0002_inbound_raw_sha256.py", "sqlalchemy"),
+       ]},
+    **{("sqlalchemy", path, name): "TODO(issue 20): a query outside the store; move it into "
+       "bridge/store behind a function"
+       for path, name in [
+           ("bridge/coord/reconcile.py", "sqlalchemy.Select"),
+           ("bridge/coord/reconcile.py", "sqlalchemy.func"),
+           ("bridge/coord/reconcile.py", "sqlalchemy.select"),
+           ("bridge/coord/importer.py", "sqlalchemy.func"),
+           ("bridge/coord/importer.py", "sqlalchemy.select"),
+           ("bridge/cli/cases.py", "sqlalchemy.select"),
+           ("bridge/service/guard.py", "sqlalchemy.select"),
+           ("bridge/service/actor.py", "sqlalchemy.desc"),
+           ("bridge/service/actor.py", "sqlalchemy.func"),
+           ("bridge/service/actor.py", "sqlalchemy.select"),
+           ("bridge/service/readiness.py", "sqlalchemy.text"),
+           ("bridge/service/startup.py", "sqlalchemy.engine.make_url"),
+           ("bridge/action/setup.py", "sqlalchemy.insert"),
+           ("bridge/action/hydrate.py", "sqlalchemy.select"),
+           ("bridge/action/hydrate.py", "sqlalchemy.update"),
+           ("bridge/action/deliver.py", "sqlalchemy.select"),
+       ]},
+}
+
+
+def imported_names(source: str) -> Iterator[str]:
+    """Every absolute import as a dotted name: ``import a.b`` → ``a.b``, ``from a import b``
+    → ``a.b`` (relative imports stay inside their package and are not layer crossings)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _under(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def violations(path: str, source: str) -> set[tuple[str, str, str]]:
+    """``(rule, path, imported name)`` for each import in ``source`` that breaks a rule."""
+    found: set[tuple[str, str, str]] = set()
+    for name in imported_names(source):
+        if path.startswith("bridge/core/") and (
+                (_under(name, "bridge") and not _under(name, "bridge.core"))
+                or _under(name, "adapters")):
+            found.add(("core", path, name))
+        if (_under(name, "sqlalchemy") and not path.startswith("bridge/store/")
+                and name not in SQLALCHEMY_HANDLES and not _under(name, "sqlalchemy.exc")):
+            found.add(("sqlalchemy", path, name))
+        if path.startswith("bridge/coord/") and _under(name, "bridge.service"):
+            found.add(("coord", path, name))
+    return found
+
+
+def _all_violations() -> set[tuple[str, str, str]]:
+    found: set[tuple[str, str, str]] = set()
+    for package in PACKAGES:
+        for file in sorted((REPO / package).rglob("*.py")):
+            found |= violations(file.relative_to(REPO).as_posix(), file.read_text())
+    return found
+
+
+def test_no_import_breaks_a_layer() -> None:
+    found = _all_violations()
+    new = sorted(found - EXCEPTIONS.keys())
+    assert new == [], "upward imports (fix them, or list them in EXCEPTIONS with a reason):\n" \
+        + "\n".join(f"  {rule}: {path} imports {name}" for rule, path, name in new)
+
+
+def test_every_exception_is_still_needed() -> None:
+    stale = sorted(EXCEPTIONS.keys() - _all_violations())
+    assert stale == [], f"fixed, so remove from EXCEPTIONS: {stale}"
+
+
+def test_every_exception_has_a_reason() -> None:
+    assert all(reason.strip() for reason in EXCEPTIONS.values())
+    assert {rule for rule, _, _ in EXCEPTIONS} <= {"core", "sqlalchemy", "coord"}
+
+
+def test_a_new_violation_fails() -> None:
+    """The checker bites: synthetic modules that cross each layer, and ones that do not."""
+    assert violations("bridge/core/x.py", "from bridge.service.runtime import Runtime\n") == {
+        ("core", "bridge/core/x.py", "bridge.service.runtime.Runtime")}
+    assert violations("bridge/core/x.py", "import adapters.github\n") == {
+        ("core", "bridge/core/x.py", "adapters.github")}
+    assert violations("bridge/core/x.py", "import bridge.store.db\n") == {
+        ("core", "bridge/core/x.py", "bridge.store.db")}
+    assert violations("bridge/service/x.py", "from sqlalchemy import select\n") == {
+        ("sqlalchemy", "bridge/service/x.py", "sqlalchemy.select")}
+    assert violations("adapters/x.py", "import sqlalchemy\n") == {
+        ("sqlalchemy", "adapters/x.py", "sqlalchemy")}
+    assert violations("bridge/coord/x.py", "def f():\n    from bridge.service import y\n") == {
+        ("coord", "bridge/coord/x.py", "bridge.service.y")}
+    # what is allowed
+    assert violations("bridge/core/x.py", "from bridge.core.errors import InputError\n") == set()
+    assert violations("bridge/store/x.py", "from sqlalchemy import select\n") == set()
+    assert violations("bridge/service/x.py", "from sqlalchemy.orm import Session\n"
+                      "from sqlalchemy.exc import SQLAlchemyError\n") == set()
+    assert violations("bridge/service/x.py", "from bridge.coord import graph\n") == set()
+    # a new violation in a real module is reported even with today's exceptions in place
+    new = violations("bridge/coord/caseview.py", "from bridge.service.guard import x\n")
+    assert new and not new <= EXCEPTIONS.keys()
