@@ -14,12 +14,9 @@ from bridge.core.safetext import code
 from bridge.core.states import rm
 from bridge.core.states.em import EM, Embargo
 from bridge.core.states.rm import RM
+from bridge.core.times import when
 
 HEADER = "**vultron-bridge**"
-
-
-def _when(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else "not set"
 
 
 INSTEAD: dict[RM, str] = {
@@ -72,7 +69,7 @@ def status(subject: str, rm_state: RM, embargo: Embargo, cs_state: str) -> str:
         f"{HEADER} status of {code(subject)}:\n\n"
         f"| machine | state |\n|---|---|\n"
         f"| report management | {rm_state.value} |\n"
-        f"| embargo | {embargo.state.value} (ends {_when(embargo.end_time)}) |\n"
+        f"| embargo | {embargo.state.value} (ends {when(embargo.end_time)}) |\n"
         f"| case | {cs_state} |\n"
     )
 
@@ -81,7 +78,7 @@ def breach(what: str, at: datetime | None, end: datetime | None) -> str:
     return (
         f"{HEADER}: **embargo breach** — {what}"
         f"{' at ' + at.isoformat() if at else ''}.\n\n"
-        f"The embargo is in force until {_when(end)}. Nothing will be published or copied "
+        f"The embargo is in force until {when(end)}. Nothing will be published or copied "
         "anywhere public by the bridge before then. Tell the case participants and decide "
         "whether to terminate the embargo early (`/vultron embargo terminate`).\n"
     )
