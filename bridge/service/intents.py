@@ -72,7 +72,8 @@ def apply_decision(session: Session, rt: Runtime, decision: Decision, view: Case
         if intent.message in ("ACCEPT_INVITE", "REJECT_INVITE"):
             _answered_invitation(session, current.subject, intent.message, activity, now)
         if _embargo_bookkeeping(session, rt.actor_id, current, intent, activity, ctx.invite,
-                                now):
+                                now) or _announced_vfd(session, rt.actor_id, current.subject,
+                                                       activity, now):
             ctx = render_context(session, current, rt.actor_id, seed, published,
                                  ctx.case_document)
         sent.append(intent.message)
@@ -162,6 +163,23 @@ def _answered_invitation(session: Session, case_id: str, code: str, activity: di
         roles = invite.data.get("roles") if invite else None
         seed_invited_case(session, case_id, str(activity.get("actor")),
                           [str(r) for r in roles] if isinstance(roles, list) else [], now)
+
+
+def _announced_vfd(session: Session, us: str, subject: str, activity: dict[str, Any],
+                   now: float) -> bool:
+    """Our status just went out (CV/CF/CD, or RV/RI in a case we were never Offered): its vfd
+    is what we last announced, so the next status starts from it instead of going back (the
+    reference refuses a vfd that regresses). True when that changed what we remember."""
+    status = activity.get("object")
+    if activity.get("type") != "Add" or not isinstance(status, dict) or (
+            status.get("type") != "ParticipantStatus"):
+        return False
+    vfd = status.get("vfdState")
+    statuses = dict(state.case_data(session, subject).get("statuses") or {})
+    if not isinstance(vfd, str) or statuses.get(us) == vfd:
+        return False
+    update_data(session, subject, {"statuses": {**statuses, us: vfd}}, now)
+    return True
 
 
 def _remaining(proposed: object, embargo_id: str | None) -> list[Any]:

@@ -134,6 +134,23 @@ def test_CF_carries_our_rm_state_and_roles(tmp_path: Path) -> None:
         assert cf["target"] == created["actorParticipantIndex"][env.rt.actor_id]
 
 
+def test_the_vfd_we_announced_is_our_status_in_the_case(tmp_path: Path) -> None:
+    """After our CF the case holds our status as VFd (what a case document we send shows
+    of us, and what a later status of ours starts from), not the Vfd we began with."""
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        env.human_label(ref, "vultron:accepted")
+        step(env)
+        with env.rt.sessions() as s:
+            before = load_case(s, case_id)
+        assert before is not None and before.participants[env.rt.actor_id].vfd == "Vfd"
+        env.human_label(ref, "vultron:fix-ready")
+        step(env)
+        with env.rt.sessions() as s:
+            after = load_case(s, case_id)
+        assert after is not None and after.participants[env.rt.actor_id].vfd == "VFd"
+
+
 def test_EP_records_the_proposal_and_ET_names_the_accepted_embargo(tmp_path: Path) -> None:
     with owner_env(tmp_path) as env:
         _, ref, case_id = validated(env)
