@@ -16,9 +16,9 @@ import logging
 from bridge.core.case.claims import Act, claim_of
 from bridge.core.catalogue.classify import classify
 from bridge.core.jsonload import load_json
+from bridge.core.quoting import safe_name
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.base import ASObject, ref_id
-from bridge.core.vocab.enums import safe_name
 from bridge.core.vocab.objects import (
     CaseLedgerEntry,
     CaseParticipant,

@@ -32,6 +32,7 @@ from bridge.service.mirror_texts import Row, participants_comment, participants_
 from bridge.service.runtime import Runtime
 from bridge.store import audit, db, links, state
 from bridge.store.inbound import InboundItem
+from bridge.store.state import case_data
 
 Planned = list[tuple[str, TrackerEffect]]
 _EFFECTS: TypeAdapter[list[TrackerEffect]] = TypeAdapter(list[TrackerEffect])
@@ -151,11 +152,6 @@ def linked_refs(session: Session, rt: Runtime, subject: str) -> list[TrackerRef]
     """The issues linked to a subject (each once, in ref order)."""
     seen = dict.fromkeys(link.ref for link in links.links_for_subject(session, subject))
     return [to_ref(rt, ref) for ref in seen]
-
-
-def case_data(session: Session, subject: str) -> dict[str, Any]:
-    record = state.get_case(session, subject)
-    return dict(record.data) if record else {}
 
 
 def resolve_subject(session: Session, ident: str | None) -> str | None:

@@ -30,7 +30,7 @@ from bridge.core.effects import Comment
 from bridge.core.errors import InputError, TransitionRefused
 from bridge.core.refs import TrackerRef
 from bridge.core.states import em
-from bridge.core.states.em import EM, EMEvent
+from bridge.core.states.em import EM, UNKNOWN_END, EMEvent
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.emit import to_wire
@@ -41,7 +41,6 @@ from bridge.service.mirror_base import (
     Context,
     Mirrored,
     Planned,
-    case_data,
     em_label_effects,
     ensure_case,
     linked_refs,
@@ -50,9 +49,10 @@ from bridge.service.mirror_base import (
 )
 from bridge.service.mirror_case import case_of
 from bridge.service.mirror_texts import embargo_changed, embargo_proposed
-from bridge.service.subjects import UNKNOWN_END, load_view, save_view
+from bridge.service.subjects import load_view, save_view
 from bridge.store import state
 from bridge.store.cases import embargo_data, update_data
+from bridge.store.state import case_data
 
 
 def _when(value: float | None) -> datetime | None:

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from bridge.core.safetext import MAX_FIELD, code, inline
 from bridge.core.safetext import block as clean
+from bridge.core.times import when
 from bridge.core.vocab.base import ASObject, ref_ids
-from bridge.service.notifier import when
 
 HEADER = "**vultron-bridge**"
 MAX_TITLE = 200

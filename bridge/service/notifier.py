@@ -13,10 +13,6 @@ import logging
 import httpx
 
 from bridge.core.errors import BridgeError
-
-# TODO(issue 20): bridge/service/mirror_texts.py still imports when from here; import it
-# from bridge.core.times there and drop this re-export.
-from bridge.core.times import when as when
 from bridge.delivery.bounded import BoundedTransport
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.logs import event

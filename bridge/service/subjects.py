@@ -26,11 +26,7 @@ from bridge.core.rules import CaseView
 from bridge.core.rules.audience import addressees
 from bridge.core.rules.owner import participant_id
 from bridge.core.states.cs import CaseState
-from bridge.core.states.em import EM, IN_FORCE, PENDING, Embargo
-
-# TODO(issue 20): mirror_embargo.py imports UNKNOWN_END from here; import it from the core
-# there and drop this re-export.
-from bridge.core.states.em import UNKNOWN_END as UNKNOWN_END
+from bridge.core.states.em import EM, IN_FORCE, PENDING, UNKNOWN_END, Embargo
 from bridge.core.states.rm import RM
 from bridge.core.vocab.activities import Invite, Offer
 from bridge.core.vocab.objects import VulnerabilityCase
@@ -39,9 +35,7 @@ from bridge.service.render import RenderContext, load_activity
 from bridge.store import links, state
 from bridge.store.cases import INVITATION, embargo_ref, invitations
 from bridge.store.fields import load_fields
-
-# TODO(issue 20): mirror_base.py keeps its own copy of case_data; it should import this one.
-from bridge.store.state import case_data as case_data
+from bridge.store.state import case_data
 
 
 def _ts(value: float | None) -> datetime | None:

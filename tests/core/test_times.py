@@ -13,7 +13,7 @@ from bridge.core import times
 from bridge.core.rules import texts
 from bridge.core.states.em import EM, UNKNOWN_END, Embargo
 from bridge.core.states.rm import RM
-from bridge.service import guard, mirror_texts, notifier
+from bridge.service import guard, mirror_texts
 
 END = datetime(2030, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
 
@@ -32,8 +32,9 @@ def test_stamp_for_tables() -> None:
 
 
 def test_the_service_formats_through_the_core() -> None:
-    assert notifier.when is times.when
+    assert mirror_texts.when is times.when
     assert guard.when is times.when
+    assert texts.when is times.when
 
 
 def _no_end(text: str) -> None:

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bridge.service.subjects import case_data, members
+from bridge.service.subjects import members
 from bridge.store import links, state
 from bridge.store.models import CaseState, Link, Participant, StoredObject
+from bridge.store.state import case_data
 from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
 
 STRANGER = "https://stranger.example/actors/mallory"

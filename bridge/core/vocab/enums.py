@@ -12,9 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bridge.core.errors import InputError
-
-# TODO(issue 20): service/mirror.py imports safe_name from here; import it from the core there.
-from bridge.core.quoting import safe_name as safe_name
+from bridge.core.quoting import safe_name
 from bridge.core.states import cs_names as _cs
 from bridge.core.states import em as _em
 from bridge.core.states import pec as _pec
