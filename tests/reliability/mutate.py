@@ -90,6 +90,12 @@ def invalid_utf8(rnd: random.Random, doc: dict[str, Any]) -> bytes:
     for _ in range(rnd.randint(1, 3)):
         at = rnd.randrange(len(raw))
         raw[at:at] = rnd.choice([b"\xff", b"\xc3\x28", b"\xe2\x82", b"\xed\xa0\x80", b"\x80"])
+    try:  # two insertions can make one valid character (b"\xc3" + b"\x80" is "À")
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return bytes(raw)
+    at = rnd.randrange(len(raw))
+    raw[at:at] = b"\xff"  # never in UTF-8
     return bytes(raw)
 
 

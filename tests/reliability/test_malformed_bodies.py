@@ -107,3 +107,16 @@ def test_hypothesis_wrong_types(env: AppEnv) -> None:
 @pytest.mark.slow
 def test_hypothesis_wrong_types_long(env: AppEnv) -> None:
     _hypothesis_run(env, 3_000)
+
+
+def test_every_invalid_utf8_mutant_is_invalid() -> None:
+    """The fuzzer's own promise: with seed 134940032 two insertions once made a valid "À"
+    and CI counted the accepted (valid) body as a malformed one accepted."""
+    from tests.reliability.mutate import bodies, gitlab_seeds
+
+    mutants = [body for name, _, body in bodies(gitlab_seeds(), 1000, 134940032)
+               if name == "invalid_utf8"]
+    assert mutants
+    for body in mutants:
+        with pytest.raises(UnicodeDecodeError):
+            body.decode("utf-8")
