@@ -83,6 +83,8 @@ def route(ctx: Context, depth: int = 0) -> Mirrored:
             return route(unwrapped, depth + 1)
     claim = claim_of(activity, ctx.sender, ctx.case_hint)
     known, verdict = authority.judge(ctx, claim)
+    if not verdict.allowed and ctx.relayed_by and claim.claimed == ctx.rt.actor_id:
+        return case.on_own_relayed(ctx, known)
     if not verdict.allowed:
         return authority.refused(ctx, claim, known, verdict)
     if claim.act in (Act.CREATE_CASE, Act.UPDATE_CASE) and known.proposed is not None:

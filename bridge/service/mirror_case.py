@@ -18,6 +18,7 @@ from bridge.core.case.authority import tied_reports
 from bridge.core.case.claims import Claim
 from bridge.core.case.model import Known
 from bridge.core.effects import Comment
+from bridge.core.quoting import safe_name
 from bridge.core.refs import TrackerRef
 from bridge.core.states import rm as rm_machine
 from bridge.core.states.em import EM
@@ -158,6 +159,22 @@ def _participants(session: Session, ctx: Context, case: VulnerabilityCase) -> No
             _participant(session, ctx, case.id or "", actor, (), (), None)
 
 
+def _keep_participant_ids(session: Session, case_id: str, wire: dict[str, Any]
+                          ) -> dict[str, Any]:
+    """The case document to store: ``wire``, still naming the CaseParticipant ids a document
+    stored before named. A case actor's ledger replays older snapshots of its case (live: the
+    ``create_case`` entry after the ``Announce(VulnerabilityCase)`` that admitted us) and a
+    snapshot from before we joined must not lose our participant id: our statuses are added
+    to it (the reference matches ``Add(ParticipantStatus)`` only with that target)."""
+    stored = state.get_object(session, case_id)
+    before = (stored.data or {}).get("actorParticipantIndex") if stored else None
+    if not isinstance(before, dict) or not before:
+        return wire
+    now = wire.get("actorParticipantIndex")
+    merged = {**before, **(now if isinstance(now, dict) else {})}
+    return wire if merged == now else {**wire, "actorParticipantIndex": merged}
+
+
 def _case_plan(session: Session, ctx: Context, case: VulnerabilityCase, *, inline: bool,
                extra_reports: Sequence[str] = (), reports: Sequence[str] | None = None,
                meta: dict[str, Any] | None = None) -> tuple[str, Planned]:
@@ -170,7 +187,8 @@ def _case_plan(session: Session, ctx: Context, case: VulnerabilityCase, *, inlin
         state.put_case(session, case_id, em_state=record.em_state, cs_state=record.cs_state,
                        embargo_end=record.embargo_end, data=data, now=ctx.now)
     if inline:
-        state.put_object(session, case_id, "VulnerabilityCase", to_wire(case), ctx.now)
+        state.put_object(session, case_id, "VulnerabilityCase",
+                         _keep_participant_ids(session, case_id, to_wire(case)), ctx.now)
     named = ref_ids(case.vulnerability_reports) if reports is None else list(reports)
     for report_id in dict.fromkeys([*named, *extra_reports]):
         _attach_report(session, ctx, case_id, report_id)
@@ -426,6 +444,26 @@ def on_engagement(ctx: Context, message: str, rm: str) -> Mirrored:
         refs = linked_refs(session, ctx.rt, case_id)
         return case_id, participants_effects(session, ctx.rt, case_id, refs)
     return planned(ctx, message, decide)
+
+
+def on_own_relayed(ctx: Context, known: Known) -> Mirrored:
+    """An activity of ours that a participant (not the owner, not its case actor) relays
+    back, in its own ledger: nothing of ours to apply. Live, the reference's finder, closing
+    when the case owner (we) leaves, announces its ``case_fully_closed`` ledger entry — ours
+    ``Leave`` — to us: its only word that it closed too, so that participant (admitted, and
+    only it) is recorded CLOSED."""
+    sender, case_ = ctx.sender, known.case
+    what = f"our own {safe_name(ctx.activity.type)} came back, relayed by {str(sender)[:200]}"
+    if (ctx.ledger_event != "case_fully_closed" or sender is None or case_ is None
+            or sender == ctx.rt.actor_id or not case_.admitted(sender)):
+        return Mirrored(ctx.activity.type.upper(), ignored=what)
+
+    def decide(session: Session) -> tuple[str, Planned] | str:
+        case_id = case_.id
+        put_participant(session, case_id, sender, ctx.now, rm="CLOSED")
+        refs = linked_refs(session, ctx.rt, case_id)
+        return case_id, participants_effects(session, ctx.rt, case_id, refs)
+    return planned(ctx, "CASE_FULLY_CLOSED", decide)
 
 
 def on_note(ctx: Context, note: Note, target: Any, message: str) -> Mirrored:

@@ -490,9 +490,11 @@ def test_peer_refuses_a_case_bootstrap_from_an_untrusted_sender() -> None:
         assert list(peer.cases) == ["http://127.0.0.1:9/cases/2"]  # its CASE_MANAGER sent it
 
 
-def _status(n: int, vendor: str, case_id: str, **fields: Any) -> J:
+def _status(n: int, peer: ProtocolPeer, vendor: str, case_id: str, target: str | None = None,
+            **fields: Any) -> J:
+    """``Add(ParticipantStatus)`` to the vendor's CaseParticipant (``target``: another)."""
     return {"type": "Add", "id": f"urn:uuid:s{n}", "actor": vendor, "context": case_id,
-            "target": vendor,
+            "target": target or peer.cases[case_id].participants[vendor].id,
             "object": {"type": "ParticipantStatus", "id": f"urn:uuid:st{n}",
                        "attributedTo": vendor, "context": case_id, **fields}}
 
@@ -502,7 +504,8 @@ def test_peer_refuses_an_rm_regression() -> None:
         case_id = bootstrap(peer, finder, vendor)
         for n, fields in enumerate(({}, {"rmState": "RECEIVED"}, {"rmState": "ACCEPTED"},
                                     {"rmState": "CLOSED"}, {"rmState": "CLOSED"})):
-            assert post(peer, "finder", _status(n, vendor, case_id, **fields)).status_code == 202
+            status = _status(n, peer, vendor, case_id, **fields)
+            assert post(peer, "finder", status).status_code == 202
         assert rules(peer) == ["rm-regression"] * 3
         assert "START" in peer.refusals()[0].reason  # no rmState reads as START (findings A5)
         assert peer.view(case_id).rm[vendor] == "CLOSED"
@@ -512,10 +515,27 @@ def test_peer_refuses_a_vfd_regression() -> None:
     with lone_peer() as (peer, finder, vendor):
         case_id = bootstrap(peer, finder, vendor)
         for n, vfd in enumerate(("VFd", "Vfd")):
-            status = _status(n, vendor, case_id, rmState="VALID", vfdState=vfd)
+            status = _status(n, peer, vendor, case_id, rmState="VALID", vfdState=vfd)
             assert post(peer, "finder", status).status_code == 202
         assert rules(peer) == ["vfd-regression"]
         assert peer.view(case_id).cs == "VFd.pxa"  # the vendor's V and F, through our CS
+
+
+def test_peer_refuses_a_status_not_added_to_a_case_participant() -> None:
+    """Live (flow I5): the reference matches Add(ParticipantStatus) only with a CaseParticipant
+    ``target``; one to the sender's actor id, or with no target, is an unknown use case."""
+    with lone_peer() as (peer, finder, vendor):
+        case_id = bootstrap(peer, finder, vendor)
+        for n, target in enumerate((vendor, "")):
+            status = _status(n, peer, vendor, case_id, rmState="ACCEPTED")
+            status["target"] = target
+            assert post(peer, "finder", status).status_code == 202
+        assert rules(peer) == ["status-target", "status-target"]
+        assert peer.view(case_id).rm[vendor] == "VALID"
+        status = _status(2, peer, vendor, case_id, rmState="ACCEPTED")
+        assert post(peer, "finder", status).status_code == 202
+        assert rules(peer) == ["status-target", "status-target"]
+        assert peer.view(case_id).rm[vendor] == "ACCEPTED"
 
 
 def test_peer_refuses_an_embargo_answer_or_terminate_naming_another_embargo() -> None:
@@ -568,7 +588,8 @@ def test_peer_refuses_what_the_reference_cannot_parse() -> None:
         case_id = bootstrap(peer, finder, vendor)
         for n, fields in enumerate(({"rmState": "accepted"},
                                     {"vfdState": "CS_VENDOR_AWARE__FIX_READY__NOT_DEPLOYED"})):
-            assert post(peer, "finder", _status(n, vendor, case_id, **fields)).status_code == 202
+            status = _status(n, peer, vendor, case_id, **fields)
+            assert post(peer, "finder", status).status_code == 202
         assert rules(peer) == ["unparseable", "unparseable"]
         assert post(peer, "finder", {"actor": vendor}).status_code == 400
         assert post(peer, "finder", {"type": "Frobnicate"}).status_code == 422

@@ -242,3 +242,59 @@ def test_a_replayed_invitation_neither_prompts_again_nor_reopens_an_answered_one
     issues = cenv.tracker.fake.repos["acme/embargoed"].issues
     assert len(issues) == prompts
     assert sum("invites us" in c.body for i in issues.values() for c in i.comments) == 0
+
+
+def test_an_older_snapshot_of_the_case_keeps_our_participant_id(cenv: Env) -> None:
+    """Live (flow I): the case actor's ledger replays ``create_case`` — the case as it was
+    before we joined — after the ``Announce(VulnerabilityCase)`` that named our participant.
+    The stored case still names our CaseParticipant: our statuses are added to it."""
+    doc = case_doc()
+    doc["actorParticipantIndex"] = {COORD: f"{CASE}/participants/1",
+                                    FINDER: f"{CASE}/participants/2",
+                                    OURS: f"{CASE}/participants/3"}
+    cenv.post(activity("Create", doc, "c1"))
+    older = case_doc()
+    older["caseParticipants"] = older["caseParticipants"][:2]
+    older["actorParticipantIndex"] = {COORD: f"{CASE}/participants/1",
+                                      FINDER: f"{CASE}/participants/2"}
+    cenv.post(activity("Update", older, "c2"))
+    assert cenv.work() == ["done", "done"]
+    with cenv.rt.sessions() as session:
+        stored = state.get_object(session, CASE)
+    assert stored is not None
+    assert stored.data["actorParticipantIndex"][OURS] == f"{CASE}/participants/3"
+    assert stored.data["actorParticipantIndex"][FINDER] == f"{CASE}/participants/2"
+
+
+def _our_leave_logged(event: str, by: str, n: str) -> dict[str, Any]:
+    """A participant's ``Announce(CaseLedgerEntry)`` of our own ``Leave`` (as the reference's
+    finder sends its case manager; the snapshot in the reference's ``object_``/``id_``)."""
+    entry = {"type": "CaseLedgerEntry", "id": f"{CASE}/log/{n}", "caseId": CASE,
+             "eventType": event, "payloadSnapshot": {
+                 "type": "Leave", "actor": OURS, "context": CASE,
+                 "object_": {"type": "VulnerabilityCase", "id_": CASE}}}
+    return activity("Announce", entry, f"ledger-{n}", actor=by, to=[OURS])
+
+
+def test_our_own_leave_relayed_by_a_participant_closing_the_case_closes_it(
+        cenv: Env) -> None:
+    """Live (flow A7): the finder closes when the case is fully closed and tells us only by
+    announcing that ledger entry — our own Leave. That participant is CLOSED; our Leave
+    changes nothing and nothing is refused. Another entry of ours, or one relayed by an
+    actor not in the case, is only ignored as ours."""
+    cenv.post(activity("Create", case_doc(), "c1"))
+    cenv.post(_our_leave_logged("close_case", FINDER, "1"))
+    cenv.post(_our_leave_logged("case_fully_closed", OTHER, "2"))
+    cenv.post(_our_leave_logged("case_fully_closed", FINDER, "3"))
+    cenv.work()
+    rows = cenv.inbound_rows()
+    assert [status for status, _ in rows] == ["done", "done", "ignored", "ignored", "done"]
+    assert all(str(reason).startswith("our own Leave came back") for _, reason in rows[2:4])
+    with cenv.rt.sessions() as session:
+        finder = state.get_participant(session, CASE, FINDER)
+        other = state.get_participant(session, CASE, OTHER)
+        ours = state.get_participant(session, CASE, OURS)
+    assert finder is not None and finder.rm_state == "CLOSED"
+    assert other is None
+    assert ours is not None and ours.rm_state == "RECEIVED"  # ours: from our tracker only
+    assert not [c for c in issue(cenv).comments if "refused" in c.body]

@@ -24,7 +24,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,22 @@ class LiveWorld(BridgeSide):
             ours = {us: bridge.rm.get(us, "-")} if bridge else {}
             return (View(subject, {us: rm.get(us, "RECEIVED")}, "NONE"),
                     View(subject, ours, bridge.em) if bridge else None)
-        return server.view(subject), bridge
+        ref = server.view(subject)
+        if ref is not None and ref.embargo_id and not self.end_crossed(ref.embargo_id):
+            ref = replace(ref, end_known=False)
+        return ref, bridge
+
+    def end_crossed(self, embargo_id: str) -> bool:
+        """Whether the end of ``embargo_id`` ever reached the bridge: an activity it accepted
+        or sent carries that EmbargoEvent inline with its ``endTime``. The reference's default
+        embargo (its case actor makes one, 90 days, whenever it opens a case) is only ever
+        named by id (``activeEmbargo``, ``proposedEmbargoes``): its end never crosses the
+        wire, so the bridge cannot know it (it must then hold none, or the same)."""
+        with self.rt.sessions() as session:
+            bodies = [json.loads(b) for (b,) in session.execute(select(Inbound.body).where(
+                Inbound.source.like("inbox%"))).all()]
+            bodies += [a for (a,) in session.execute(select(Outbox.activity)).all()]
+        return any(_carries_end(b, embargo_id) for b in bodies)
 
     def disagreements(self) -> list[str]:
         out = []
@@ -253,6 +268,17 @@ URL = re.compile(r"https?://[^/\s'\"]+")
 def _origin(url: str) -> str:
     found = URL.match(url)
     return found.group(0) if found else url
+
+
+def _carries_end(value: Any, embargo_id: str) -> bool:
+    if isinstance(value, dict):
+        if (value.get("id") or value.get("id_")) == embargo_id and (
+                value.get("endTime") or value.get("end_time")):
+            return True
+        return any(_carries_end(v, embargo_id) for v in value.values())
+    if isinstance(value, list):
+        return any(_carries_end(v, embargo_id) for v in value)
+    return False
 
 
 def _describe(body: bytes) -> str:

@@ -249,12 +249,14 @@ def _embargo(peer: ProtocolPeer, case: PeerCase, sender: str, act: Activity,
 
 def _target(case: PeerCase, act: Activity, status: ParticipantStatus,
             sender: str) -> Participant:
-    """The participant a status is added to: ``target`` (its participant id — or, leniently,
-    its actor id), else the status's ``attributedTo``, else the sender."""
+    """The participant a status is added to: ``target``, its CaseParticipant's id. The
+    reference matches ``Add(ParticipantStatus)`` only with a CaseParticipant target: an actor
+    id or no target is an unknown use case there (live, flow I5)."""
     named = ref_id(act.target)
-    found = (case.by_participant_id(named) if named else None) or case.participants.get(
-        named or "")
-    return found or case.participant(ref_id(status.attributed_to) or sender)
+    found = case.by_participant_id(named) if named else None
+    if found is None:
+        raise Refused("status-target", f"target {named!r} is not a participant of {case.id}")
+    return found
 
 
 # --- reports and invitations ---------------------------------------------------------------

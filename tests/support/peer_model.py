@@ -52,6 +52,10 @@ RULES: dict[str, str] = {
                        "conditions.py:42-111; findings A6)",
     "transition": "a transition our own RM/EM/CS/PEC machines refuse",
     "unparseable": "a body whose payload does not parse (ParsePayload: rejected; findings A5)",
+    "status-target": "Add(ParticipantStatus) whose target is not a CaseParticipant of the case "
+                     "(an actor id, or none): no semantic matches (AddParticipantStatusTo"
+                     "ParticipantPattern, wire/as2/extractor/_instances.py:382: target_="
+                     "CASE_PARTICIPANT); live I5: 'unknown use case called for event'",
     "no-case-manager": "a case with no CASE_MANAGER participant: every participant-originated "
                        "message fails (SvcAddNoteToCaseUseCase failed: No CASE_MANAGER "
                        "participant found; findings A2, PCR-08-001)",

@@ -242,6 +242,11 @@ class RefServer:
         proposed += [i for i in case.get("pendingEmbargoProposalIndex") or {} if i not in proposed]
         pending = ({i: self.embargo_end(i) for i in proposed if i != _id(case.get("activeEmbargo"))}
                    if em in ("NONE", *PROPOSING) else {})
+        if em == "NONE" and pending:
+            # A participant of the reference records the owner's proposal only in
+            # ``pendingEmbargoProposalIndex`` and keeps EM at NONE (it then activates with
+            # "is not a standard machine transition", see BENIGN): EM PROPOSED in effect.
+            em = "PROPOSED"
         owner = next((a for a, r in roles.items() if "case_owner" in r), None)
         vendor = owner if owner and "vendor" in roles.get(owner, []) else next(
             (a for a, r in roles.items() if "vendor" in r), None)
