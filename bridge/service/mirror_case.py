@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from bridge.core.case.authority import tied_reports
 from bridge.core.case.claims import Claim
-from bridge.core.case.model import Known
+from bridge.core.case.documents import case_from_document, with_known_end
+from bridge.core.case.model import EmbargoRef, Known
 from bridge.core.effects import Comment
 from bridge.core.quoting import safe_name
 from bridge.core.refs import TrackerRef
@@ -33,6 +34,7 @@ from bridge.core.vocab.objects import (
     ParticipantStatus,
     VulnerabilityCase,
 )
+from bridge.core.vocab.parse import parse_document
 from bridge.service.guard import marker_planted
 from bridge.service.mirror_base import (
     Context,
@@ -51,8 +53,8 @@ from bridge.service.mirror_base import (
 )
 from bridge.service.mirror_report import destination
 from bridge.service.mirror_texts import invitation_comment, invitation_title, note_comment
-from bridge.store import audit, links, state
-from bridge.store.cases import INVITATION, embargo_data
+from bridge.store import audit, db, links, state
+from bridge.store.cases import INVITATION, embargo_data, embargo_ref
 
 _IN_FORCE = (EM.ACTIVE.value, EM.REVISE.value)
 
@@ -225,11 +227,14 @@ def on_case_document(ctx: Context, known: Known, message: str) -> Mirrored:
         manager = current.owner if same_origin(current.owner, owner) else None
     judged = replace(proposed, owner=owner, case_actor=manager)
     ok, refused = tied_reports(known, judged)
-    embargo = embargo_data(proposed.active_embargo) if proposed.active_embargo else None
-    meta = {"owner": owner, "case_actor": manager, "active_embargo": embargo,
-            "refused_reports": list(refused) or None}
 
     def decide(session: Session) -> tuple[str, Planned] | str:
+        active = with_known_end(proposed.active_embargo,
+                                current.active_embargo if current else None,
+                                _invited_embargo(session, case.id or ""))
+        meta = {"owner": owner, "case_actor": manager,
+                "active_embargo": embargo_data(active) if active else None,
+                "refused_reports": list(refused) or None}
         if refused:
             audit.append(session, "mirror.refused_reports", case.id or "", {
                 "activity": ctx.key, "sender": ctx.sender, "reports": list(refused),
@@ -237,6 +242,16 @@ def on_case_document(ctx: Context, known: Known, message: str) -> Mirrored:
             }, ctx.now)
         return _case_plan(session, ctx, case, inline=True, reports=ok, meta=meta)
     return planned(ctx, message, decide)
+
+
+def _invited_embargo(session: Session, case_id: str) -> EmbargoRef | None:
+    """The active embargo of the case an invitation to it carried inline (live: with its
+    end, which the case actor's later documents name by id only)."""
+    stored = state.get_object(session, f"invited-case:{case_id}")
+    document = parse_document(stored.data).document if stored else None
+    if not isinstance(document, VulnerabilityCase):
+        return None
+    return case_from_document(document).active_embargo
 
 
 def on_invitation(ctx: Context, known: Known) -> Mirrored:
@@ -251,8 +266,12 @@ def on_invitation(ctx: Context, known: Known) -> Mirrored:
     reports = ref_ids(target.vulnerability_reports) if isinstance(
         target, VulnerabilityCase) else []
     with ctx.rt.readers() as session:
-        if _received_already(session, case_id, ctx.key):
-            return Mirrored("INVITE_TO_CASE", case_id, ignored=_REPLAYED)
+        replayed = _received_already(session, case_id, ctx.key)
+    if replayed:
+        if isinstance(target, VulnerabilityCase):
+            _learn_embargo_end(ctx, case_id, target)
+        return Mirrored("INVITE_TO_CASE", case_id, ignored=_REPLAYED)
+    with ctx.rt.readers() as session:
         found = [r for s in (case_id, *reports) for r in linked_refs(session, ctx.rt, s)]
     made = None if found else invitation_issue(ctx, case_id, inviter)
 
@@ -278,6 +297,25 @@ def on_invitation(ctx: Context, known: Known) -> Mirrored:
 
 _REPLAYED = ("a replay of an invitation already received (the case actor's ledger replays it "
              "once we joined): its answer, or the question, stands")
+
+
+def _learn_embargo_end(ctx: Context, case_id: str, inline: VulnerabilityCase) -> None:
+    """A replayed Invite that carries the case inline (live: the ledger's snapshot does, the
+    Invite itself named the case by id) tells the end of its active embargo, which the case
+    documents name by id only: the case's embargo gets that end (same id only)."""
+    told = case_from_document(inline).active_embargo
+    with db.transaction(ctx.rt.sessions) as session:
+        record = state.get_case(session, case_id)
+        if record is None:
+            return
+        active = embargo_ref(record.data.get("active_embargo"))
+        learned = with_known_end(active, told)
+        if learned is not None and learned != active and learned.end is not None:
+            state.put_case(session, case_id, em_state=record.em_state,
+                           cs_state=record.cs_state,
+                           embargo_end=record.embargo_end or learned.end.timestamp(),
+                           data={**record.data, "active_embargo": embargo_data(learned)},
+                           now=ctx.now)
 
 
 def _received_already(session: Session, case_id: str, invite_id: str) -> bool:

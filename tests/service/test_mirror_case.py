@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bridge.core.markers import has_marker
-from bridge.store import db, links, state
+from bridge.store import cases, db, links, state
 from bridge.store.cases import INVITATION, seed_invited_case
 from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
 
@@ -213,10 +214,12 @@ def test_unmapped_activities_are_ignored_with_a_reason(cenv: Env) -> None:
     assert cenv.audit_kinds().count("mirror.ignored") == 2
 
 
+@pytest.mark.parametrize("spelled", ["Organization", "CoreActor"])
 def test_a_replayed_invitation_neither_prompts_again_nor_reopens_an_answered_one(
-        cenv: Env) -> None:
+        cenv: Env, spelled: str) -> None:
     """Live, the case actor replays its ledger once we joined — the Invite that brought us
-    included: it must leave the answered invitation answered and post no second prompt."""
+    included: it must leave the answered invitation answered and post no second prompt. Its
+    snapshot may name us by the reference's internal actor type (live: ``CoreActor``)."""
     invite = activity("Invite", {"id": OURS, "type": "Organization"}, "invite-1", to=[OURS],
                       cc=[COORD], target=CASE, roles=["vendor"])
     cenv.post(invite)
@@ -231,7 +234,9 @@ def test_a_replayed_invitation_neither_prompts_again_nor_reopens_an_answered_one
     prompts = len(cenv.tracker.fake.repos["acme/embargoed"].issues)
     replay = activity("Announce", {"type": "CaseLedgerEntry", "id": f"{CASE}/log/9",
                                    "caseId": CASE, "eventType": "invite_actor_to_case",
-                                   "payloadSnapshot": invite}, "announce-9", to=[OURS])
+                                   "payloadSnapshot": {**invite, "object": {
+                                       "id": OURS, "type": spelled}}},
+                      "announce-9", to=[OURS])
     cenv.post(replay)
     assert cenv.work() == ["done"]
     (row,) = cenv.inbound_rows()[2:]
@@ -298,3 +303,65 @@ def test_our_own_leave_relayed_by_a_participant_closing_the_case_closes_it(
     assert other is None
     assert ours is not None and ours.rm_state == "RECEIVED"  # ours: from our tracker only
     assert not [c for c in issue(cenv).comments if "refused" in c.body]
+
+
+def test_an_embargo_named_by_id_keeps_the_end_the_invitation_carried(cenv: Env) -> None:
+    """Live (flow I): the Invite to the case carries the case inline, its active embargo with
+    its end; the case actor's later documents name that embargo by id only. The case we
+    joined holds that embargo with the end it was told — never a bare id."""
+    embargo = {"type": "EmbargoEvent", "id": "urn:uuid:embargo-1", "context": CASE,
+               "startTime": "2026-12-02T00:00:00Z", "endTime": "2027-03-02T19:27:13Z"}
+    inline = {**case_doc("ACTIVE"), "activeEmbargo": embargo}
+    invite = activity("Invite", {"id": OURS, "type": "Organization"}, "invite-1", to=[OURS],
+                      cc=[COORD], target=inline, roles=["vendor"])
+    cenv.post(invite)
+    cenv.work()
+    with db.transaction(cenv.rt.sessions) as s:
+        seed_invited_case(s, CASE, OURS, ["vendor"], cenv.rt.clock())
+    named = {**case_doc("ACTIVE"), "activeEmbargo": embargo["id"]}
+    cenv.post(activity("Announce", named, "announce-case"))
+    cenv.post(activity("Update", named, "update-case"))
+    cenv.work()
+    assert [status for status, _ in cenv.inbound_rows()] == ["done"] * 4
+    with cenv.rt.sessions() as s:
+        case = cases.load_case(s, CASE)
+    assert case is not None and case.active_embargo is not None
+    assert case.active_embargo.id == "urn:uuid:embargo-1"
+    assert case.active_embargo.end == datetime(2027, 3, 2, 19, 27, 13, tzinfo=UTC)
+
+
+def test_an_embargo_named_by_id_gets_the_end_a_replayed_invitation_carries(
+        cenv: Env) -> None:
+    """Live (flow I), the order it came in: the Invite names the case by id; the case's
+    documents name its embargo by id; only the ledger's replay of the Invite carries the case
+    inline, with the embargo's end. That end is the case's embargo's (same id only), and the
+    replay still prompts nothing."""
+    invite = activity("Invite", {"id": OURS, "type": "Organization"}, "invite-1", to=[OURS],
+                      cc=[COORD], target=CASE, roles=["vendor"])
+    cenv.post(invite)
+    cenv.work()
+    with db.transaction(cenv.rt.sessions) as s:
+        seed_invited_case(s, CASE, OURS, ["vendor"], cenv.rt.clock())
+    cenv.post(activity("Announce", {**case_doc("ACTIVE"), "activeEmbargo": "urn:uuid:e-1"},
+                       "announce-case"))
+    cenv.work()
+    issues = cenv.tracker.fake.repos["acme/embargoed"].issues
+    prompts = [c.body for i in issues.values() for c in i.comments]
+    for n, embargo_id in enumerate(("urn:uuid:other", "urn:uuid:e-1")):
+        embargo = {"type": "EmbargoEvent", "id": embargo_id, "context": CASE,
+                   "endTime": f"2027-03-0{n + 1}T12:00:00Z"}
+        snapshot = {**invite, "object": {"id": OURS, "type": "CoreActor"},
+                    "target": {**case_doc("ACTIVE"), "activeEmbargo": embargo}}
+        cenv.post(activity("Announce", {"type": "CaseLedgerEntry", "id": f"{CASE}/log/{n}",
+                                        "caseId": CASE, "eventType": "invite_actor_to_case",
+                                        "payloadSnapshot": snapshot}, f"ledger-{n}", to=[OURS]))
+        cenv.work()
+        with cenv.rt.sessions() as s:
+            case = cases.load_case(s, CASE)
+        assert case is not None and case.active_embargo is not None
+        assert case.active_embargo.id == "urn:uuid:e-1"
+        assert case.active_embargo.end == (
+            None if n == 0 else datetime(2027, 3, 2, 12, 0, tzinfo=UTC))
+    rows = cenv.inbound_rows()
+    assert [status for status, _ in rows[-2:]] == ["ignored", "ignored"]
+    assert [c.body for i in issues.values() for c in i.comments] == prompts

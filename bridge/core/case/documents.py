@@ -68,3 +68,13 @@ def embargo_of(value: object) -> EmbargoRef | None:
         return EmbargoRef(value.id, value.end_time)
     found = ref_id(value)
     return EmbargoRef(found) if found else None
+
+
+def with_known_end(ref: EmbargoRef | None, *known: EmbargoRef | None) -> EmbargoRef | None:
+    """``ref`` with its end, when a document names the embargo by id only: the end another
+    word on the same EmbargoEvent carried (the case as we held it, the case an invitation
+    carried inline). A bare id never erases an end we were told."""
+    if ref is None or ref.end is not None:
+        return ref
+    return next((EmbargoRef(ref.id, k.end) for k in known
+                 if k is not None and k.id == ref.id and k.end is not None), ref)

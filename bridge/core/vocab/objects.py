@@ -170,9 +170,16 @@ class Group(Actor):
     type: Literal["Group"] = "Group"
 
 
+class CoreActor(Actor):
+    """The reference's internal actor type, as its ledger snapshots spell an invitee (live:
+    ``invite_actor_to_case`` entries name the invited actor ``CoreActor``)."""
+
+    type: Literal["CoreActor"] = "CoreActor"
+
+
 ACTOR_CLASSES: dict[str, type[Actor]] = {
     cls.model_fields["type"].default: cls
-    for cls in (Actor, Person, Organization, Service, Application, Group)
+    for cls in (Actor, Person, Organization, Service, Application, Group, CoreActor)
 }
 
 OBJECT_CLASSES: dict[str, type[ASObject]] = {
