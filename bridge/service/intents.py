@@ -12,9 +12,11 @@ messages in the outbox, in order, in the caller's transaction.
 * Our answer to an invitation to a case (ACCEPT_INVITE / REJECT_INVITE) marks the invitation
   ``accepted`` / ``rejected``: it is no longer pending.
 * Embargoes keep their identity: our EP/EV proposal is appended to ``proposed_embargoes``; our
-  EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ drops the refused one
-  from ``proposed_embargoes`` (as the owner, and as a participant of another's case, where
-  the answer is otherwise only our consent); our ET clears ``active_embargo``.
+  EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ as the owner drops the
+  refused one from ``proposed_embargoes``. As a participant of another's case our answer is
+  only our consent: the proposal stays pending until its owner decides (the reference's owner
+  keeps it pending after a participant's Reject: it only records that participant DECLINED,
+  ``reject_invite_to_embargo_tree``). Our ET clears ``active_embargo``.
 """
 
 from __future__ import annotations
@@ -200,18 +202,13 @@ def _embargo_bookkeeping(session: Session, us: str, view: CaseView, intent: Inte
         return False
     proposed = record.data.get("proposed_embargoes")
     embargo = getattr(invite, "object_", None)
-    refused = embargo.id if code in ("ER", "EJ") and isinstance(embargo, EmbargoEvent) else None
     if code in ("EA", "EC", "ER", "EJ") and view.in_case and not view.owner:
         me = state.get_participant(session, subject, us)
         if me is not None:
             consent = "SIGNATORY" if code in ("EA", "EC") else "DECLINED"
             state.put_participant(session, subject, us, rm_state=me.rm_state,
                                   em_consent=consent, roles=me.roles, now=now)
-        remaining = _remaining(proposed, refused)
-        if refused and remaining != (proposed or []):  # refused by us: no longer pending here
-            update_data(session, subject, {"proposed_embargoes": remaining}, now)
-            return True
-        return False
+        return False  # the proposal stays pending: the owner's to decide
     if code in ("EP", "EV"):
         obj = activity.get("object")
         embargo_id = obj.get("id") if isinstance(obj, dict) else None

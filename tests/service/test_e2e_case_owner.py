@@ -243,9 +243,10 @@ def test_EJ_goes_to_the_proposer_and_the_case_actor_it_names(tmp_path: Path) -> 
         assert recipients == sorted([actors["owner"], actors["case-actor"]])
 
 
-def test_our_EJ_as_a_participant_drops_the_refused_revision(tmp_path: Path) -> None:
-    """Our answer is our consent (the case's EM stays the owner's), and the revision we
-    refused is no longer pending in our record of the case."""
+def test_our_EJ_as_a_participant_leaves_the_revision_pending(tmp_path: Path) -> None:
+    """Our answer is our consent: the case's EM and its pending revision stay the owner's
+    (live, the reference's owner keeps the revision pending after our Reject and records us
+    DECLINED)."""
     with owner_env(tmp_path) as env:
         ref, _ = _foreign_case(env, case_actor=False)
         case_id = f"{env.receiver_url}/cases/1"
@@ -262,7 +263,7 @@ def test_our_EJ_as_a_participant_drops_the_refused_revision(tmp_path: Path) -> N
         with env.rt.sessions() as s:
             after = state.get_case(s, case_id)
             me = state.get_participant(s, case_id, env.rt.actor_id)
-        assert after is not None and after.data["proposed_embargoes"] == []
+        assert after is not None and after.data["proposed_embargoes"] == [revision]
         assert after.em_state == "REVISE" and me is not None and me.em_consent == "DECLINED"
 
 

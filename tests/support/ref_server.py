@@ -232,7 +232,13 @@ class RefServer:
             statuses = p.get("participantStatuses") or []
             last = statuses[-1] if statuses else {}
             rm[actor] = str(last.get("rmState") or "START")
-            vfd[actor] = str(last.get("vfdState") or "vfd")
+            # vfd only moves forward. The reference's own RM changes (a received Join, say)
+            # append a status without carrying the vfd over (CaseParticipant.append_rm_state,
+            # core/models/case_participant.py:220-260): its default "vfd" there is not a
+            # regression anyone sent, so the participant's vfd is the furthest it reached.
+            vfd[actor] = max((str(x.get("vfdState") or "vfd") for x in statuses),
+                             key=lambda v: VFD_ORDER.index(v) if v in VFD_ORDER else -1,
+                             default="vfd")
             roles[actor] = [str(r) for r in p.get("caseRoles") or []]
         statuses = case.get("caseStatuses") or []
         last = statuses[-1] if statuses and isinstance(statuses[-1], dict) else {}
@@ -253,6 +259,9 @@ class RefServer:
         cs = f"{vfd.get(vendor or '', 'vfd')}.{last.get('pxaState') or 'pxa'}"
         return View(subject, rm, em, active, self.embargo_end(active), pending=pending, cs=cs)
 
+
+VFD_ORDER = ["vfd", "Vfd", "VFd", "VFD"]
+"""The vendor-fix path, in order."""
 
 PROBLEM = re.compile(
     r"WARNING|ERROR|Traceback|refusing|IE-11-001|Deferred|not yet known|Reject\(|FAILURE|"
