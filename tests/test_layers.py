@@ -34,18 +34,6 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     # (rule, module path, imported name) -> why it is allowed for now
     ("core", "bridge/core/records/csaf.py", "bridge.__version__"):
         "the product version, a constant in the package root (which imports nothing)",
-    ("coord", "bridge/coord/prom.py", "bridge.service.metrics.REGISTRY"):
-        "TODO(issue 20): the Prometheus registry belongs below both (bridge/metrics); "
-        "service/links_api.py imports coord, so this is a package cycle",
-    ("coord", "bridge/coord/prom.py", "bridge.service.runtime.Runtime"):
-        "TODO(issue 20): the collector reads the runtime's sessions; pass them in instead",
-    ("coord", "bridge/coord/reconcile.py", "bridge.service.effects.apply_effects"):
-        "TODO(issue 20): reconcile applies tracker effects; move it to the use-case layer "
-        "(bridge/app) or pass the applier in",
-    ("coord", "bridge/coord/reconcile.py", "bridge.service.runtime.Runtime"):
-        "TODO(issue 20): as above",
-    ("coord", "bridge/coord/reconcile.py", "bridge.service.subjects.subjects_for_ref"):
-        "TODO(issue 20): a store query (links → subjects) that belongs in bridge/store",
     **{("sqlalchemy", path, name): "Alembic migrations are the store's schema history; "
        "Alembic needs them in their own package"
        for path, name in [
@@ -56,9 +44,6 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     **{("sqlalchemy", path, name): "TODO(issue 20): a query outside the store; move it into "
        "bridge/store behind a function"
        for path, name in [
-           ("bridge/coord/reconcile.py", "sqlalchemy.Select"),
-           ("bridge/coord/reconcile.py", "sqlalchemy.func"),
-           ("bridge/coord/reconcile.py", "sqlalchemy.select"),
            ("bridge/coord/importer.py", "sqlalchemy.func"),
            ("bridge/coord/importer.py", "sqlalchemy.select"),
            ("bridge/cli/cases.py", "sqlalchemy.select"),

@@ -1,6 +1,6 @@
 """CVD metrics on ``/metrics``: gauges (median, 90th percentile, count) and a histogram.
 
-A custom collector on ``bridge.service.metrics.REGISTRY``, registered when the links API is
+A custom collector on ``bridge.metrics.REGISTRY``, registered when the links API is
 imported; it computes from the audit log of the runtime the app serves (attached by the
 router's lifespan and by its requests), at most once a minute. Labels are the metric name
 and the tracker name (``all`` for every tracker) — never ids, refs or actor URLs.
@@ -11,16 +11,25 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy.orm import Session
 
 from bridge.coord import metrics as compute
-from bridge.service.metrics import REGISTRY
+from bridge.metrics import REGISTRY
 
-if TYPE_CHECKING:
-    from bridge.service.runtime import Runtime
+
+class Source(Protocol):
+    """What the collector reads (the service's ``Runtime`` is one): sessions, a clock and
+    our actor id."""
+
+    def sessions(self) -> AbstractContextManager[Session]: ...
+    def clock(self) -> float: ...
+    @property
+    def actor_id(self) -> str: ...
 
 HOUR, DAY = 3600.0, 86400.0
 BUCKETS = (HOUR, 6 * HOUR, DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 45 * DAY, 90 * DAY,
@@ -30,11 +39,11 @@ CACHE_SECONDS = 60.0
 
 class CvdCollector(Collector):
     def __init__(self) -> None:
-        self._runtime: weakref.ReferenceType[Runtime] | None = None
+        self._runtime: weakref.ReferenceType[Source] | None = None
         self._lock = threading.Lock()
         self._cached: tuple[float, compute.Report] | None = None
 
-    def attach(self, rt: Runtime) -> None:
+    def attach(self, rt: Source) -> None:
         with self._lock:
             if self._runtime is None or self._runtime() is not rt:
                 self._runtime, self._cached = weakref.ref(rt), None

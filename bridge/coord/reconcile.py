@@ -23,32 +23,46 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.config import BridgeConfig
 from bridge.coord import linking
-from bridge.core.effects import SetLabels
+from bridge.core.effects import SetLabels, TrackerEffect
 from bridge.core.errors import RETRYABLE, BridgeError, InputError, NotFound
 from bridge.core.labels import PREFIX
 from bridge.core.refs import RefKind, TrackerRef
 from bridge.core.states.em import EM
 from bridge.core.states.label_map import EM_BY_LABEL, LABEL_BY_EM, LABEL_BY_RM, RM_BY_LABEL
 from bridge.core.states.rm import RM
-from bridge.core.tracker import IssueSnapshot
-from bridge.service.effects import apply_effects
-from bridge.service.runtime import Runtime
-from bridge.service.subjects import subjects_for_ref
+from bridge.core.tracker import IssueSnapshot, TrackerAdapter
 from bridge.store import audit, db, links, peers, state
-from bridge.store.models import Link
+from bridge.store import subjects as subjects_q
+from bridge.store.subjects import subjects_for_ref
 
 PAGE = 200
 BY = "reconcile"
 REPAIRABLE = frozenset({"deleted", "moved", "state", "relabelled", "labels"})
 """Finding kinds a run without ``dry_run`` repairs; the others are only reported."""
 EMBARGO_LABEL = LABEL_BY_EM[EM.ACTIVE]
+
+
+class Host(Protocol):
+    """What reconciling needs from the process (``bridge.service.runtime.Runtime`` is one):
+    the configuration, sessions, a clock, the trackers' adapters and the applier of tracker
+    effects — passed in, so coordination imports nothing from the service above it."""
+
+    config: BridgeConfig
+    sessions: sessionmaker[Session]
+
+    def clock(self) -> float: ...
+    @property
+    def actor_id(self) -> str: ...
+    def adapter(self, name: str) -> TrackerAdapter: ...
+    def apply_effects(self, tracker: str, effects: Sequence[TrackerEffect]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,25 +118,16 @@ def _scope(session: Session, case: str | None) -> list[str] | None:
     return [case, *(r for r in reports if isinstance(r, str))]
 
 
-def _refs_query(subjects: list[str] | None) -> Select[str]:
-    query = select(Link.ref).distinct()
-    return query if subjects is None else query.where(Link.subject.in_(subjects))
-
-
 def _page(session: Session, subjects: list[str] | None, after: str) -> list[str]:
-    query = _refs_query(subjects).where(Link.ref > after).order_by(Link.ref).limit(PAGE)
-    return [str(r) for r in session.scalars(query)]
+    return subjects_q.linked_refs_after(session, subjects, after, PAGE)
 
 
 def _count(session: Session, subjects: list[str] | None, after: str | None = None) -> int:
-    inner = _refs_query(subjects)
-    if after is not None:
-        inner = inner.where(Link.ref <= after)
-    return int(session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
+    return subjects_q.count_linked_refs(session, subjects, after)
 
 
 def reconcile(
-    rt: Runtime,
+    rt: Host,
     case: str | None = None,
     *,
     dry_run: bool = False,
@@ -177,7 +182,7 @@ def reconcile(
     return result
 
 
-def _check(rt: Runtime, text: str, dry_run: bool) -> list[Finding]:
+def _check(rt: Host, text: str, dry_run: bool) -> list[Finding]:
     try:
         ref = linking.RefSyntax(rt.config.tracker_kinds(), rt.config.web_hosts()).parse(text)
         snap = rt.adapter(ref.tracker).get_issue(ref)
@@ -216,7 +221,7 @@ def _observed(snap: IssueSnapshot) -> list[str]:
     return sorted(label for label in snap.labels if label.startswith(PREFIX))
 
 
-def _compare(rt: Runtime, ref: TrackerRef, known_as: str, snap: IssueSnapshot,
+def _compare(rt: Host, ref: TrackerRef, known_as: str, snap: IssueSnapshot,
              dry_run: bool) -> list[Finding]:
     text = str(ref)
     findings: list[Finding] = []
@@ -244,7 +249,7 @@ def _compare(rt: Runtime, ref: TrackerRef, known_as: str, snap: IssueSnapshot,
             detail = " ".join([*(f"+{a}" for a in add), *(f"-{r}" for r in remove)])
             findings.append(Finding(text, "relabelled", f"set back: {detail}", not dry_run))
             if not dry_run:
-                apply_effects(rt, ref.tracker, [SetLabels(ref=ref, add=add, remove=remove)])
+                rt.apply_effects(ref.tracker, [SetLabels(ref=ref, add=add, remove=remove)])
             labels = sorted((set(labels) | set(add)) - set(remove))
     elif managed and expected is None and _ambiguous(rt, text):
         findings.append(Finding(text, "ambiguous", "linked subjects disagree on the state "
@@ -260,7 +265,7 @@ def _compare(rt: Runtime, ref: TrackerRef, known_as: str, snap: IssueSnapshot,
     return findings
 
 
-def _record(rt: Runtime, ref: str, update: dict[str, object], kind: str,
+def _record(rt: Host, ref: str, update: dict[str, object], kind: str,
             data: dict[str, object]) -> None:
     now = rt.clock()
     with db.transaction(rt.sessions) as session:
@@ -270,7 +275,7 @@ def _record(rt: Runtime, ref: str, update: dict[str, object], kind: str,
         audit.append(session, kind, ref, {**data, "by": BY}, now)
 
 
-def _labels_for(session: Session, rt: Runtime, subject: str) -> frozenset[str] | None:
+def _labels_for(session: Session, rt: Host, subject: str) -> frozenset[str] | None:
     record = state.get_case(session, subject)
     me = state.get_participant(session, subject, rt.actor_id)
     if record is None or me is None:
@@ -279,7 +284,7 @@ def _labels_for(session: Session, rt: Runtime, subject: str) -> frozenset[str] |
     return frozenset(w for w in wanted if w)
 
 
-def _expected_labels(session: Session, rt: Runtime, ref: str) -> frozenset[str] | None:
+def _expected_labels(session: Session, rt: Host, ref: str) -> frozenset[str] | None:
     """The RM/EM labels the stored state implies; None when unknown or ambiguous."""
     found = {_labels_for(session, rt, s) for s in subjects_for_ref(session, ref)}
     found.discard(None)
@@ -288,7 +293,7 @@ def _expected_labels(session: Session, rt: Runtime, ref: str) -> frozenset[str] 
     return next(iter(found))
 
 
-def _ambiguous(rt: Runtime, ref: str) -> bool:
+def _ambiguous(rt: Host, ref: str) -> bool:
     with rt.sessions() as session:
         found = {_labels_for(session, rt, s) for s in subjects_for_ref(session, ref)}
     found.discard(None)

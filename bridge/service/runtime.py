@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.config import BridgeConfig
 from bridge.config.schema import TrackerConfig
+from bridge.core.effects import TrackerEffect
 from bridge.core.errors import ConfigurationError
 from bridge.core.retry import RetryPolicy
 from bridge.core.rules import RuleSet
@@ -91,6 +92,13 @@ class Runtime:
                     raise ConfigurationError(f"no tracker named {name!r} is configured")
                 self._adapters[name] = self.adapter_factory(name, tracker)
             return self._adapters[name]
+
+    def apply_effects(self, tracker: str, effects: Sequence[TrackerEffect]) -> None:
+        """``bridge.service.effects.apply_effects`` on this runtime: the applier handed to
+        code below the service (``bridge.coord.reconcile``)."""
+        from bridge.service.effects import apply_effects
+
+        apply_effects(self, tracker, effects)
 
     def rules(self, tracker: str) -> RuleSet:
         cfg = self.config.trackers.get(tracker)
