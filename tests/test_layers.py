@@ -44,19 +44,12 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     **{("sqlalchemy", path, name): "TODO(issue 20): a query outside the store; move it into "
        "bridge/store behind a function"
        for path, name in [
-           ("bridge/coord/importer.py", "sqlalchemy.func"),
-           ("bridge/coord/importer.py", "sqlalchemy.select"),
-           ("bridge/cli/cases.py", "sqlalchemy.select"),
-           ("bridge/service/guard.py", "sqlalchemy.select"),
            ("bridge/service/actor.py", "sqlalchemy.desc"),
            ("bridge/service/actor.py", "sqlalchemy.func"),
            ("bridge/service/actor.py", "sqlalchemy.select"),
-           ("bridge/service/readiness.py", "sqlalchemy.text"),
-           ("bridge/service/startup.py", "sqlalchemy.engine.make_url"),
            ("bridge/action/setup.py", "sqlalchemy.insert"),
            ("bridge/action/hydrate.py", "sqlalchemy.select"),
            ("bridge/action/hydrate.py", "sqlalchemy.update"),
-           ("bridge/action/deliver.py", "sqlalchemy.select"),
        ]},
 }
 

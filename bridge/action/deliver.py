@@ -12,13 +12,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bridge.action.summary import Report, host
 from bridge.delivery import worker
 from bridge.service.runtime import Runtime
 from bridge.store import db, outbox
-from bridge.store.models import Outbox
 
 ROUNDS = 3
 BUDGET_SECONDS = 30.0
@@ -33,7 +30,7 @@ class Snapshot:
 def _snapshot(rt: Runtime) -> dict[int, Snapshot]:
     with rt.sessions() as session:
         return {row.id: Snapshot(row.status, row.attempts)
-                for row in session.scalars(select(Outbox)).all()}
+                for row in outbox.every_row(session)}
 
 
 def _kind(activity: dict[str, object]) -> str:
@@ -71,7 +68,7 @@ def deliver(rt: Runtime, send: worker.Send | None, report: Report, *,
 
 def _report(rt: Runtime, before: dict[int, Snapshot], report: Report) -> None:
     with rt.sessions() as session:
-        rows = session.scalars(select(Outbox).order_by(Outbox.id)).all()
+        rows = outbox.every_row(session)
         for row in rows:
             old = before.get(row.id)
             what = f"{_kind(row.activity)} to {host(row.inbox_url)}"

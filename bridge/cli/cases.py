@@ -18,15 +18,10 @@ from bridge.cli import _common as common
 
 
 def _rows(session: Any, with_reports: bool, limit: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
     from bridge.coord import caseview
-    from bridge.store.models import CaseState, Link
+    from bridge.store import links, state
 
-    subjects = list(dict.fromkeys(
-        [str(s) for s in session.scalars(select(CaseState.case_id).order_by(CaseState.case_id))]
-        + [str(s) for s in session.scalars(select(Link.subject).distinct()
-                                           .order_by(Link.subject))]))
+    subjects = list(dict.fromkeys(state.case_ids(session) + links.linked_subjects(session)))
     rows = []
     for subject in subjects:
         view = caseview.build(session, subject, "all")

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.coord.linking import RefSyntax, check_by, check_subject, relation
 from bridge.core.errors import InputError
 from bridge.store import audit, db, links
-from bridge.store.models import Link
 
 COLUMNS = ("subject", "ref", "relation", "linked_by")
 BATCH = 1000
@@ -101,7 +99,7 @@ def _header(row: list[str] | None) -> dict[str, int]:
 
 
 def _count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Link)) or 0)
+    return links.count_links(session)
 
 
 def import_links(

@@ -19,8 +19,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bridge.core import labels as label_specs
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import BridgeError
@@ -33,9 +31,8 @@ from bridge.service import metrics
 from bridge.service.effects import apply_effects
 from bridge.service.notifier import notify
 from bridge.service.runtime import Runtime
-from bridge.service.subjects import subjects_for_ref
 from bridge.store import audit, db, links, state
-from bridge.store.models import CaseState, Link
+from bridge.store.subjects import subjects_for_ref
 
 log = logging.getLogger("bridge.guard")
 
@@ -84,10 +81,7 @@ def project_breaches(rt: Runtime, event: TrackerEvent, breaches: list[Breach],
     prefix = f"{event.tracker}:{event.project}"
     now = rt.clock()
     with db.transaction(rt.sessions) as session:
-        refs = session.scalars(
-            select(Link.ref).where(Link.ref.startswith(prefix, autoescape=True)).distinct()
-        ).all()
-        for ref in sorted(refs):
+        for ref in links.refs_starting(session, prefix):
             if ref[len(prefix):][:1] not in ("#", "@"):
                 continue
             for subject in subjects_for_ref(session, ref):
@@ -151,13 +145,7 @@ def check_expired(rt: Runtime) -> list[str]:
     """
     now = rt.clock()
     with rt.readers() as session:
-        due = session.execute(
-            select(CaseState.case_id, CaseState.embargo_end).where(
-                CaseState.em_state.in_([s.value for s in IN_FORCE]),
-                CaseState.embargo_end.is_not(None),
-                CaseState.embargo_end <= now,
-            ).order_by(CaseState.case_id)
-        ).all()
+        due = state.embargoes_ended(session, [s.value for s in IN_FORCE], now)
     noted = []
     for subject, end in due:
         with rt.readers() as session:

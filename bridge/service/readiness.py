@@ -17,17 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-
 from bridge.service.runtime import Runtime
-from bridge.store import db, repair
+from bridge.store import health, repair
 
 
 def _database(rt: Runtime) -> str | None:
     try:
-        with rt.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            revision = db.current_revision(conn)
+        revision = health.current_revision(rt.engine)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the kind is reported
         return f"database unavailable ({type(exc).__name__})"
     return "database schema not migrated" if revision is None else None

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bridge.config import BridgeConfig
 from bridge.core.errors import BridgeError
 from bridge.service.runtime import Runtime
 from bridge.store import db
+from bridge.store.health import shown_url as shown_url  # its old import path (cli check)
 
 MAX_DETAIL = 200
 
@@ -38,14 +38,6 @@ class Check:
 
     def line(self) -> str:
         return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
-
-
-def shown_url(url: str) -> str:
-    """The database URL without its password (or ``(unparseable URL)``)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(unparseable URL)"
 
 
 def database_problem(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from bridge.core.errors import InputError
@@ -130,3 +130,20 @@ def links_for_ref(session: Session, ref: TrackerRef | str) -> list[LinkRecord]:
         select(*_COLUMNS).where(Link.ref == _ref(ref)).order_by(Link.subject, Link.relation)
     ).all()
     return [_record(row) for row in rows]
+
+
+def count_links(session: Session) -> int:
+    """How many links are stored."""
+    return int(session.scalar(select(func.count()).select_from(Link)) or 0)
+
+
+def refs_starting(session: Session, prefix: str) -> list[str]:
+    """The distinct linked refs whose text starts with ``prefix`` (taken literally), sorted."""
+    return sorted(session.scalars(
+        select(Link.ref).where(Link.ref.startswith(prefix, autoescape=True)).distinct()))
+
+
+def linked_subjects(session: Session) -> list[str]:
+    """Every subject with a link, sorted."""
+    return [str(s) for s in session.scalars(select(Link.subject).distinct()
+                                            .order_by(Link.subject))]

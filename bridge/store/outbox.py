@@ -294,3 +294,10 @@ def next_due(session: Session) -> float | None:
     value = session.scalar(select(func.min(Outbox.next_attempt_at)).where(
         Outbox.status == "pending", ~_blocked()))
     return None if value is None else float(value)
+
+
+def every_row(session: Session) -> list[OutboxItem]:
+    """Every outbox row, by id (the Action's small per-run outbox, read whole)."""
+    rows = session.scalars(select(Outbox).order_by(Outbox.id)
+                           .execution_options(populate_existing=True)).all()
+    return [_item(row) for row in rows]

@@ -6,7 +6,7 @@ results. States are stored as text (the core's enum values).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,3 +178,23 @@ def participants_for_case(session: Session, case_id: str) -> list[ParticipantRec
         select(*_P_COLUMNS).where(Participant.case_id == case_id).order_by(Participant.actor)
     ).all()
     return [_participant(row) for row in rows]
+
+
+def case_ids(session: Session) -> list[str]:
+    """Every subject with a stored case state, sorted."""
+    return [str(s) for s in session.scalars(select(CaseState.case_id)
+                                            .order_by(CaseState.case_id))]
+
+
+def embargoes_ended(session: Session, states: Iterable[str],
+                    now: float) -> list[tuple[str, float]]:
+    """``(subject, end)`` for each subject in one of the EM ``states`` whose embargo end is
+    at or before ``now``, by subject."""
+    rows = session.execute(
+        select(CaseState.case_id, CaseState.embargo_end).where(
+            CaseState.em_state.in_(list(states)),
+            CaseState.embargo_end.is_not(None),
+            CaseState.embargo_end <= now,
+        ).order_by(CaseState.case_id)
+    ).all()
+    return [(str(subject), float(end)) for subject, end in rows if end is not None]
