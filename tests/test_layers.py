@@ -44,10 +44,6 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     **{("sqlalchemy", path, name): "TODO(issue 20): a query outside the store; move it into "
        "bridge/store behind a function"
        for path, name in [
-           ("bridge/service/actor.py", "sqlalchemy.desc"),
-           ("bridge/service/actor.py", "sqlalchemy.func"),
-           ("bridge/service/actor.py", "sqlalchemy.select"),
-           ("bridge/action/setup.py", "sqlalchemy.insert"),
            ("bridge/action/hydrate.py", "sqlalchemy.select"),
            ("bridge/action/hydrate.py", "sqlalchemy.update"),
        ]},

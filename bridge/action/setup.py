@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import insert
 
 from adapters.github.adapter import GitHubAdapter
 from adapters.github.client import make_github
@@ -36,7 +35,7 @@ from bridge.core.tracker import TrackerAdapter
 from bridge.httpsig.keys import PrivateKey, load_private_pem
 from bridge.service.runtime import Runtime, build_adapter
 from bridge.store import db
-from bridge.store.models import AuditHead, Base
+from bridge.store.schema import create_fresh
 
 
 @dataclass
@@ -92,9 +91,7 @@ def build(env: ActionEnv, report: Report) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix="vultron-bridge-", dir=env.temp_dir))
     config, name = configure(env, base, f"sqlite:///{workdir / 'state.db'}")
     engine = db.make_engine(config.database_url)
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(insert(AuditHead).values(id=1, seq=0, hash="0" * 64))
+    create_fresh(engine)
     tracker = config.trackers[name]
     gh = make_github(env.api_url, token=env.token, timeout=int(config.delivery.timeout_seconds))
     inner = GitHubAdapter(gh, name=name, bot_login=tracker.bot_login,

@@ -18,7 +18,6 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import desc, func, select
 
 from bridge.core.errors import InputError, NotFound
 from bridge.core.vocab.base import AS_CONTEXT
@@ -28,7 +27,7 @@ from bridge.service import auth
 from bridge.service.delivery import actor_key
 from bridge.service.inbox import key_fetcher, public_url, receive
 from bridge.service.runtime import Runtime
-from bridge.store.models import Outbox
+from bridge.store import outbox
 
 router = APIRouter(tags=["actor"])
 
@@ -114,21 +113,8 @@ def _viewer(rt: Runtime, request: Request, url: str) -> tuple[bool, str | None]:
 
 
 def _page(rt: Runtime, recipient: str | None, page: int) -> tuple[int, list[dict[str, Any]]]:
-    last = func.max(Outbox.id).label("last")
-    grouped = select(Outbox.activity_id, last).group_by(Outbox.activity_id)
-    if recipient is not None:
-        grouped = grouped.where(Outbox.recipient == recipient)
     with rt.readers() as session:
-        total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
-        rows = session.execute(
-            grouped.order_by(desc(last)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        ).all()
-        ids = [int(row.last) for row in rows]
-        bodies: dict[int, dict[str, Any]] = {
-            int(row.id): dict(row.activity) for row in session.execute(
-                select(Outbox.id, Outbox.activity).where(Outbox.id.in_(ids)))
-        }
-    return total, [dict(bodies[i]) for i in ids]
+        return outbox.activities_page(session, recipient, (page - 1) * PAGE_SIZE, PAGE_SIZE)
 
 
 def _outbox(rt: Runtime, request: Request, page: int | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import desc, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bridge.core.errors import InputError
@@ -301,3 +301,21 @@ def every_row(session: Session) -> list[OutboxItem]:
     rows = session.scalars(select(Outbox).order_by(Outbox.id)
                            .execution_options(populate_existing=True)).all()
     return [_item(row) for row in rows]
+
+
+def activities_page(session: Session, recipient: str | None, offset: int,
+                    limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """Our outbox as a collection: ``(how many distinct activities, one page of them)``,
+    newest first, each activity once (its latest row); only those to ``recipient`` when given."""
+    last = func.max(Outbox.id).label("last")
+    grouped = select(Outbox.activity_id, last).group_by(Outbox.activity_id)
+    if recipient is not None:
+        grouped = grouped.where(Outbox.recipient == recipient)
+    total = int(session.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
+    rows = session.execute(grouped.order_by(desc(last)).limit(limit).offset(offset)).all()
+    ids = [int(row.last) for row in rows]
+    bodies: dict[int, dict[str, Any]] = {
+        int(row.id): dict(row.activity) for row in session.execute(
+            select(Outbox.id, Outbox.activity).where(Outbox.id.in_(ids)))
+    }
+    return total, [dict(bodies[i]) for i in ids]
