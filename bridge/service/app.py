@@ -23,6 +23,7 @@ from bridge.service.readiness import readiness
 from bridge.service.runtime import Runtime
 from bridge.service.webhooks import router as webhooks_router
 from bridge.store import inbound, outbox
+from bridge.store.groupcommit import GroupWriter
 
 health = APIRouter()
 OPTIONAL_ROUTERS = ("bridge.service.actor", "bridge.service.links_api",
@@ -64,6 +65,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="Bridge GitHub and GitLab issue trackers to the Vultron CVD protocol.",
     )
     app.state.runtime = runtime
+    app.state.group_writer = GroupWriter(runtime.sessions, name="accept-writer")
     install_error_handlers(app)
     app.include_router(health, tags=["health"])
     app.include_router(webhooks_router, tags=["webhooks"])

@@ -4,7 +4,9 @@ Order: media type (415) → capped body (413) → safe JSON (400; also a string 
 an unpaired surrogate, which neither database stores: ``bridge.core.storable``) →
 authentication (401; a document without ``actor`` is parsed first, so a non-activity gets its
 400) → parse (400) →
-store with an audit entry in one transaction (503 when the store fails) → 202.
+store with an audit entry in one transaction (a group commit: ``bridge.store.groupcommit``; 503
+when the store fails) → 202. An unsigned request (a trusted peer) is authenticated on the
+event loop — there is no key to fetch; a signed one in the inbox's own thread pool.
 
 Authentication, either:
 
@@ -42,14 +44,13 @@ from typing import Any
 
 import httpx
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from bridge.core.errors import AuthenticationError, InputError, NotFound, TransientError
+from bridge.core.errors import AuthenticationError, InputError, NotFound
 from bridge.core.jsonload import load_json
 from bridge.core.quoting import safe_name
-from bridge.core.storable import check_storable
+from bridge.core.storable import check_storable, json_may_hold_unstorable
 from bridge.core.urls import trusted_peer
 from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.parse import parse_activity
@@ -62,7 +63,8 @@ from bridge.service import metrics
 from bridge.service.delivery import actor_key
 from bridge.service.http import read_body, require_activity_media_type
 from bridge.service.runtime import Runtime
-from bridge.store import audit, db, inbound, repair
+from bridge.store import audit, inbound, repair
+from bridge.store.groupcommit import GroupWriter
 
 _LOCK = threading.Lock()
 log = logging.getLogger("bridge.inbox")
@@ -134,6 +136,10 @@ def _bearer(headers: list[tuple[str, str]]) -> str | None:
     return None
 
 
+def _no_fetcher() -> KeyFetcher:
+    raise AssertionError("an unsigned request fetches no key")
+
+
 def authenticate(rt: Runtime, fetcher: Callable[[], KeyFetcher], method: str, url: str,
                  headers: list[tuple[str, str]], body: bytes, actor: str | None) -> str:
     """Who vouches for the request (``signature:<scheme>`` / ``trusted``), or
@@ -161,30 +167,42 @@ def authenticate(rt: Runtime, fetcher: Callable[[], KeyFetcher], method: str, ur
     return "trusted"
 
 
-def _store(rt: Runtime, source: str, key: str, body: bytes, headers: dict[str, str],
-           entry: dict[str, Any]) -> tuple[inbound.AcceptResult, bool]:
-    """Store the activity; also True when it re-sent the very bytes of an input that had
-    failed, which is then requeued (``bridge.store.repair.requeue_failed_resend``)."""
-    now = rt.clock()
-    try:
-        with db.transaction(rt.sessions) as session:
-            accepted = inbound.accept(session, source, key, body, headers, now)
-            requeued = False
-            if not accepted.duplicate:
-                audit.append(session, "inbox.accepted", key, entry, now)
-            elif not accepted.same_body:
-                audit.append(session, "inbox.changed_duplicate", key, entry, now)
-            else:
-                requeued = repair.requeue_failed_resend(session, accepted.id, now,
-                                                        sha256=str(entry["sha256"]))
-            return accepted, requeued
-    except SQLAlchemyError as exc:
-        raise TransientError("the store is unavailable") from exc
+def _record(source: str, key: str, body: bytes, headers: dict[str, str], entry: dict[str, Any],
+            now: float, session: Session) -> tuple[inbound.AcceptResult, bool]:
+    """Store the activity with its audit entry; also True when it re-sent the very bytes of
+    an input that had failed, which is then requeued
+    (``bridge.store.repair.requeue_failed_resend``)."""
+    accepted = inbound.accept(session, source, key, body, headers, now)
+    requeued = False
+    if not accepted.duplicate:
+        audit.append(session, "inbox.accepted", key, entry, now)
+    elif not accepted.same_body:
+        audit.append(session, "inbox.changed_duplicate", key, entry, now)
+    else:
+        requeued = repair.requeue_failed_resend(session, accepted.id, now,
+                                                sha256=str(entry["sha256"]))
+    return accepted, requeued
 
 
 async def receive(name: str, request: Request) -> JSONResponse:
     """``POST /actors/{name}/inbox/``: the whole accept path."""
     rt: Runtime = request.app.state.runtime
+    writer: GroupWriter = request.app.state.group_writer
+    with writer.preparing():  # a write is coming: the group being formed may wait for it
+        key, entry, record = await _prepare(rt, name, request)
+    accepted, requeued = await writer.write(record)  # answered once the rows are durable
+    if not accepted.duplicate or requeued:
+        rt.wake_process.set()
+    outcome = "requeued" if requeued else "duplicate" if accepted.duplicate else "accepted"
+    metrics.INBOX.labels(outcome=outcome).inc()
+    event(log, f"input.{outcome}", id=accepted.id, source=f"inbox:{name}", key=key,
+          type=entry["type"], auth=entry["auth"])
+    return JSONResponse({"status": outcome, "id": accepted.id}, status_code=202)
+
+
+async def _prepare(rt: Runtime, name: str, request: Request) -> tuple[
+        str, dict[str, Any], Callable[[Session], tuple[inbound.AcceptResult, bool]]]:
+    """Every check before the write: the dedup key, the audit entry and the write to make."""
     if name != rt.config.actor.name:
         raise NotFound("no such actor")
     require_activity_media_type(request)
@@ -193,30 +211,26 @@ async def receive(name: str, request: Request) -> JSONResponse:
     data = load_json(body, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
     if not isinstance(data, dict):
         raise InputError("the activity must be a JSON object")
-    check_storable(data, "the activity")
+    if json_may_hold_unstorable(body):
+        check_storable(data, "the activity")
     actor = ref_id(data.get("actor"))
     if actor is None:  # not an activity at all, most likely: say so rather than "untrusted"
         parse_activity(data)
     headers = list(request.headers.items())
     try:
-        how = await asyncio.get_running_loop().run_in_executor(auth_pool(request), partial(
-            _authenticate_bounded, rt, lambda: key_fetcher(request), request.method,
-            public_url(rt, request), headers, body, actor,
-        ))
+        if detect_scheme(headers) is None:  # no key to fetch: nothing blocks, no thread hop
+            how = authenticate(rt, _no_fetcher, request.method, "", headers, body, actor)
+        else:
+            how = await asyncio.get_running_loop().run_in_executor(auth_pool(request), partial(
+                _authenticate_bounded, rt, lambda: key_fetcher(request), request.method,
+                public_url(rt, request), headers, body, actor,
+            ))
     except AuthenticationError:
         metrics.INBOX.labels(outcome="unauthenticated").inc()
         raise
     activity = parse_activity(data).document
-    key = activity.id or "sha256:" + hashlib.sha256(body).hexdigest()
-    entry = {"type": safe_name(activity.type), "actor": actor, "auth": how,
-             "sha256": hashlib.sha256(body).hexdigest()}
-    accepted, requeued = await run_in_threadpool(
-        _store, rt, f"inbox:{name}", key, body, dict(request.headers), entry
-    )
-    if not accepted.duplicate or requeued:
-        rt.wake_process.set()
-    outcome = "requeued" if requeued else "duplicate" if accepted.duplicate else "accepted"
-    metrics.INBOX.labels(outcome=outcome).inc()
-    event(log, f"input.{outcome}", id=accepted.id, source=f"inbox:{name}", key=key,
-          type=entry["type"], auth=how)
-    return JSONResponse({"status": outcome, "id": accepted.id}, status_code=202)
+    digest = hashlib.sha256(body).hexdigest()
+    key = activity.id or "sha256:" + digest
+    entry = {"type": safe_name(activity.type), "actor": actor, "auth": how, "sha256": digest}
+    return key, entry, partial(_record, f"inbox:{name}", key, body, dict(request.headers),
+                               entry, rt.clock())

@@ -12,21 +12,23 @@ hooks that keep getting 4xx; only a bad signature or token is a 401.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bridge.config.schema import TrackerConfig
-from bridge.core.errors import NotFound, TransientError
+from bridge.core.errors import NotFound
 from bridge.core.events import EventKind, WebhookResult
-from bridge.core.storable import check_storable
+from bridge.core.storable import check_storable, json_may_hold_unstorable
 from bridge.service import metrics
 from bridge.service.http import read_body, require_json_media_type
 from bridge.service.runtime import Runtime
-from bridge.store import db, inbound
+from bridge.store import inbound
+from bridge.store.groupcommit import GroupWriter
 
 router = APIRouter()
 
@@ -42,21 +44,26 @@ def verify_and_parse(
     return kind.verify_and_parse(headers, body, kind.settings(name, tracker, now))
 
 
-def _store(rt: Runtime, source: str, key: str, envelope: bytes, headers: dict[str, str],
-           raw_sha256: str) -> inbound.AcceptResult:
-    """One durable insert; the audit entry for the input is written when it is processed
-    (same transaction as its result), keeping the accept path to a single row."""
-    try:
-        with db.transaction(rt.sessions) as session:
-            return inbound.accept(session, source, key, envelope, headers, rt.clock(),
-                                  raw_sha256=raw_sha256)
-    except SQLAlchemyError as exc:
-        raise TransientError("the store is unavailable") from exc
-
-
 @router.post("/webhooks/{tracker}", status_code=202)
 async def receive_webhook(tracker: str, request: Request) -> JSONResponse:
     rt: Runtime = request.app.state.runtime
+    writer: GroupWriter = request.app.state.group_writer
+    with writer.preparing():  # a write is coming: the group being formed may wait for it
+        write = await _prepare(rt, tracker, request)
+    if isinstance(write, JSONResponse):
+        return write
+    accepted = await writer.write(write)  # answered once the row is durable
+    if not accepted.duplicate:
+        rt.wake_process.set()
+    outcome = "duplicate" if accepted.duplicate else "accepted"
+    metrics.WEBHOOKS.labels(tracker=tracker, outcome=outcome).inc()
+    payload: dict[str, Any] = {"status": outcome, "id": accepted.id}
+    return JSONResponse(payload, status_code=202)
+
+
+async def _prepare(rt: Runtime, tracker: str, request: Request
+                   ) -> JSONResponse | Callable[[Session], inbound.AcceptResult]:
+    """Everything before the write: the 202 ``ignored`` answer, or the write to make."""
     config = rt.config.trackers.get(tracker)
     if config is None:
         raise NotFound(f"no tracker named {tracker[:40]!r} is configured")
@@ -68,15 +75,12 @@ async def receive_webhook(tracker: str, request: Request) -> JSONResponse:
         reason = result.ignored or "nothing to do"
         metrics.WEBHOOKS.labels(tracker=tracker, outcome="ignored").inc()
         return JSONResponse({"status": "ignored", "reason": reason}, status_code=202)
-    check_storable(result.model_dump(), "the webhook")
+    if json_may_hold_unstorable(body):  # the events' text all comes from the body
+        check_storable(result.model_dump(), "the webhook")
     raw_sha256 = hashlib.sha256(body).hexdigest()
-    key = result.delivery_id or "sha256:" + raw_sha256
-    envelope = result.model_dump_json().encode()
-    accepted = await run_in_threadpool(_store, rt, f"webhook:{tracker}", key, envelope, headers,
-                                       raw_sha256)
-    if not accepted.duplicate:
-        rt.wake_process.set()
-    outcome = "duplicate" if accepted.duplicate else "accepted"
-    metrics.WEBHOOKS.labels(tracker=tracker, outcome=outcome).inc()
-    payload: dict[str, Any] = {"status": outcome, "id": accepted.id}
-    return JSONResponse(payload, status_code=202)
+    # one row; the audit entry for the input is written when it is processed (in the same
+    # transaction as its result), keeping the accept path to a single insert
+    return partial(inbound.accept, source=f"webhook:{tracker}",
+                   key=result.delivery_id or "sha256:" + raw_sha256,
+                   body=result.model_dump_json().encode(), headers=headers, now=rt.clock(),
+                   raw_sha256=raw_sha256)

@@ -73,7 +73,8 @@ def append(
     check_text("audit kind", kind, 100)
     if subject is not None:
         check_text("audit subject", subject)
-    head = session.execute(_HEAD).one_or_none()
+    conn = session.connection()  # Core statements: none of the ORM's execution machinery
+    head = conn.execute(_HEAD).one_or_none()
     if head is None:
         raise ConfigurationError("the audit log has no head row: run `vultron-bridge migrate`")
     entry = chain.chain(head.hash, {
@@ -81,8 +82,8 @@ def append(
         "data": _normalise(data),
     })
     # prepared Core statements (no unit of work); the chain's head row is locked above
-    session.execute(_INSERT, entry)
-    session.execute(_MOVE_HEAD, {"new_seq": entry["seq"], "new_hash": entry["hash"]})
+    conn.execute(_INSERT, entry)
+    conn.execute(_MOVE_HEAD, {"new_seq": entry["seq"], "new_hash": entry["hash"]})
     return Appended(seq=int(entry["seq"]), hash=str(entry["hash"]))
 
 
