@@ -41,12 +41,6 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
            ("bridge/migrations/versions/0001_initial_schema.py", "sqlalchemy"),
            ("bridge/migrations/versions/0002_inbound_raw_sha256.py", "sqlalchemy"),
        ]},
-    **{("sqlalchemy", path, name): "TODO(issue 20): a query outside the store; move it into "
-       "bridge/store behind a function"
-       for path, name in [
-           ("bridge/action/hydrate.py", "sqlalchemy.select"),
-           ("bridge/action/hydrate.py", "sqlalchemy.update"),
-       ]},
 }
 
 

@@ -14,14 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bridge.core import stateblock
 from bridge.core.states.cs import VENDOR_AWARE
 from bridge.service.runtime import Runtime
-from bridge.store import db, links, outbox, state
-from bridge.store.models import CaseState, Cursor, Link, Outbox, StoredObject, TrackerWrite
+from bridge.store import db, links, outbox, snapshot, state
+from bridge.store.outbox import OutboxItem
 
 CURSOR_PREFIX = "poll:"
 
@@ -68,17 +67,16 @@ def load(rt: Runtime, home: str, block: dict[str, Any], origins: Origins) -> Non
         for key, rec in block["writes"].items():
             if any(k == key for k in origins.write_keys.values()):
                 continue
-            row = TrackerWrite(tracker=str(rec.get("tracker")), ref=str(rec.get("ref")),
-                               kind=str(rec.get("kind")), at=float(rec.get("at") or 0),
-                               consumed=bool(rec.get("used")))
-            session.add(row)
-            session.flush()
-            origins.write_keys[row.id] = key
-            origins.writes[row.id] = home
+            row_id = snapshot.add_write(
+                session, tracker=str(rec.get("tracker")), ref=str(rec.get("ref")),
+                kind=str(rec.get("kind")), at=float(rec.get("at") or 0),
+                consumed=bool(rec.get("used")))
+            origins.write_keys[row_id] = key
+            origins.writes[row_id] = home
         for url, cursor in block["cursors"].items():
-            if session.get(Cursor, CURSOR_PREFIX + url) is None:
-                session.add(Cursor(name=CURSOR_PREFIX + url, value=json.dumps(cursor),
-                                   updated_at=float(cursor.get("at") or now)))
+            if not snapshot.has_cursor(session, CURSOR_PREFIX + url):
+                snapshot.add_cursor(session, CURSOR_PREFIX + url, json.dumps(cursor),
+                                    float(cursor.get("at") or now))
 
 
 def _load_subject(session: Session, subject: str, entry: dict[str, Any], now: float) -> None:
@@ -107,12 +105,11 @@ def _load_message(session: Session, row: dict[str, Any], now: float) -> bool:
     created = float(row.get("created") or now)
     if not outbox.enqueue(session, aid, activity, [(to, inbox_url)], created):
         return False
-    session.execute(
-        update(Outbox).where(Outbox.activity_id == aid, Outbox.recipient == to).values(
-            status=str(row.get("status") or "pending"), attempts=int(row.get("attempts") or 0),
-            next_attempt_at=float(row.get("next") or created), last_error=row.get("error"),
-            last_status=row.get("http"), delivered_at=row.get("done"),
-        ).execution_options(synchronize_session=False)
+    snapshot.restore_delivery(
+        session, aid, to,
+        status=str(row.get("status") or "pending"), attempts=int(row.get("attempts") or 0),
+        next_attempt_at=float(row.get("next") or created), last_error=row.get("error"),
+        last_status=row.get("http"), delivered_at=row.get("done"),
     )
     return True
 
@@ -126,8 +123,7 @@ def subjects_by_home(rt: Runtime, origins: Origins, project: str, tracker: str) 
     prefix = f"{tracker}:{project}"
     out: dict[str, set[str]] = {}
     with rt.sessions() as session:
-        subjects = set(session.scalars(select(Link.subject)).all())
-        subjects |= {c.case_id for c in session.scalars(select(CaseState)).all()}
+        subjects = set(links.linked_subjects(session)) | set(state.case_ids(session))
         for subject in sorted(subjects):
             found = links.links_for_subject(session, subject)
             ours = [x for x in found if x.ref.startswith(prefix) and x.ref[len(prefix):][:1]
@@ -157,20 +153,20 @@ def dump(rt: Runtime, home: str, subjects: set[str], origins: Origins, *, all_ho
             out["subjects"][subject] = entry
             refs |= subject_refs
             referenced |= ids
-        for obj in session.scalars(select(StoredObject)).all():
+        for obj in snapshot.every_object(session):
             data = dict(obj.data)
             mine = (obj.id in referenced or obj.id in {f"issue:{r}" for r in refs}
                     or data.get("subject") in subjects)
             origin = origins.objects.get(obj.id)
             if mine or origin == home or (origin is None and alone):
                 out["objects"][obj.id] = {"type": obj.type, "data": data, "at": obj.updated_at}
-        for row in session.scalars(select(Outbox)).all():
+        for row in outbox.every_row(session):
             key = stateblock.outbox_key(row.activity_id, row.recipient)
             origin = origins.outbox.get(key)
             text = json.dumps(row.activity, sort_keys=True)
             if origin == home or (origin is None and (alone or _names(text, subjects))):
                 out["outbox"][key] = _dump_message(row)
-        for rec in session.scalars(select(TrackerWrite)).all():
+        for rec in snapshot.every_write(session):
             origin = origins.writes.get(rec.id)
             if origin == home or (origin is None and (alone or rec.ref in refs)):
                 key = origins.write_keys.get(rec.id) or f"{rt.clock():.6f}:{rec.id}:{rec.kind}"
@@ -200,7 +196,7 @@ def _dump_subject(session: Session, subject: str) -> tuple[dict[str, Any], set[s
     return entry, {x.ref for x in found}, ids
 
 
-def _dump_message(row: Outbox) -> dict[str, Any]:
+def _dump_message(row: OutboxItem) -> dict[str, Any]:
     done = row.status != "pending"
     return {
         "id": row.activity_id, "to": row.recipient, "inbox": row.inbox_url,
@@ -213,5 +209,5 @@ def _dump_message(row: Outbox) -> dict[str, Any]:
 
 def cursors(rt: Runtime) -> dict[str, Any]:
     with rt.sessions() as session:
-        rows = session.scalars(select(Cursor).where(Cursor.name.startswith(CURSOR_PREFIX))).all()
-        return {row.name[len(CURSOR_PREFIX):]: json.loads(row.value) for row in rows}
+        rows = snapshot.cursors_starting(session, CURSOR_PREFIX)
+        return {name[len(CURSOR_PREFIX):]: json.loads(value) for name, value in rows.items()}
