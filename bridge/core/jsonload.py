@@ -1,8 +1,9 @@
 """A safe JSON loader for untrusted bodies, shared by the service and the CLI.
 
 Refuses, with a reason that never quotes the input: bodies over ``max_bytes``, bytes that are
-not UTF-8, nesting deeper than ``max_depth`` (measured by a linear scan before decoding, so a
-10,000-deep document never reaches the recursive decoder), text that is not JSON, ``NaN`` /
+not UTF-8, nesting deeper than ``max_depth`` (counted on the decoded value; a 10,000-deep
+document stops the decoder at its own recursion guard, a clean ``RecursionError`` long before
+the C stack is at risk — the same refusal), text that is not JSON, ``NaN`` /
 ``Infinity``, duplicate keys in one object, and integers too long to convert.
 """
 
@@ -38,13 +39,19 @@ def load_json(
         text = text[1:]
     if not text.strip():
         raise InputError("empty: no JSON document")
-    _check_depth(text, max_depth)
     try:
-        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+        value = json.loads(text, parse_constant=_refuse_constant,
+                           object_pairs_hook=_no_duplicates)
+    except RecursionError:  # the decoder's own guard, long before the C stack is at risk
+        raise InputError(f"nesting too deep: more than {max_depth} levels") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except ValueError as exc:  # int() refusing a huge number; our own hooks raise InputError
         raise InputError("not acceptable JSON: a number is too long") from exc
+    # every level is a bracket: with no more brackets than levels allowed, nothing to count
+    if text.count("[") + text.count("{") > max_depth and value_depth(value, max_depth) > max_depth:
+        raise InputError(f"nesting too deep: more than {max_depth} levels")
+    return value
 
 
 def nesting_depth(text: str) -> int:
@@ -60,16 +67,19 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def _check_depth(text: str, max_depth: int) -> None:
+def value_depth(value: Any, limit: int | None = None) -> int:
+    """The nesting depth of a decoded JSON value (``[]`` and ``{}`` are 1, a scalar 0),
+    counted level by level without recursion; stops once past ``limit``."""
+    level = [value] if type(value) is dict or type(value) is list else []
     depth = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise InputError(f"nesting too deep: more than {max_depth} levels")
-        elif token in "]}":
-            depth -= 1
+    while level and (limit is None or depth <= limit):
+        depth += 1
+        below: list[Any] = []
+        for node in level:
+            below.extend([child for child in (node.values() if type(node) is dict else node)
+                          if type(child) is dict or type(child) is list])
+        level = below
+    return depth
 
 
 def _refuse_constant(name: str) -> Any:
@@ -77,9 +87,7 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise InputError("not acceptable JSON: duplicate key in one object")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise InputError("not acceptable JSON: duplicate key in one object")
     return result

@@ -15,6 +15,7 @@ from typing import Any
 from bridge.core.errors import InputError
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 MAX_PATH = 120
 """The field path in a refusal is cut to this many characters."""
 
@@ -49,6 +50,14 @@ def unstorable_field(value: Any, path: str = "") -> str | None:
         elif isinstance(node, list | tuple):
             stack.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(node))))
     return None
+
+
+def json_may_hold_unstorable(raw: bytes) -> bool:
+    """False when JSON text ``raw`` cannot decode to a string holding NUL or an unpaired
+    surrogate, so that the walk of ``check_storable`` can be skipped: in JSON that decodes,
+    both can only be written as ``\\u`` escapes (a raw NUL is a control character, which
+    strings may not hold; UTF-8 has no surrogates). True means: perhaps — walk the value."""
+    return _UNSTORABLE_ESCAPE.search(raw) is not None
 
 
 def check_storable(value: Any, what: str = "the document") -> None:

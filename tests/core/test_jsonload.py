@@ -62,7 +62,7 @@ def test_refuses_a_number_too_long_to_convert() -> None:
 
 
 @pytest.mark.parametrize("opening,closing", [("[", "]"), ('{"a":', "}")])
-def test_refuses_ten_thousand_levels_without_recursing(opening: str, closing: str) -> None:
+def test_refuses_ten_thousand_levels(opening: str, closing: str) -> None:
     deep = (opening * 10_000 + "1" + closing * 10_000).encode()
     assert "nesting too deep" in _reason(deep)
 
@@ -111,3 +111,38 @@ def test_any_json_value_loads_back(value: object) -> None:
     import json
 
     assert load_json(json.dumps(value).encode()) == value
+
+
+_NESTED = st.recursive(st.integers() | st.text(alphabet="[]{}\"\\ab", max_size=6),
+                       lambda children: st.lists(children, max_size=3)
+                       | st.dictionaries(st.text(alphabet="[]{}\"a", max_size=3), children,
+                                         max_size=3),
+                       max_leaves=40)
+
+
+@given(_NESTED, st.integers(min_value=1, max_value=8))
+def test_the_depth_check_agrees_with_the_token_walk(value: object, limit: int) -> None:
+    """``load_json`` counts depth on the decoded value (and only when the text has more
+    brackets than the limit); it must refuse exactly the documents whose nesting, as a token
+    walk of the text counts it (strings skipped), exceeds the limit — brackets and escaped
+    quotes inside strings not counted."""
+    import json
+
+    text = json.dumps(value)
+    if nesting_depth(text) > limit:
+        assert f"more than {limit}" in _reason(text.encode(), max_depth=limit)
+    else:
+        assert load_json(text.encode(), max_depth=limit) == value
+
+
+@pytest.mark.parametrize("text", ["[[[", "[[[[[[[[]", "]]]]][[[[[", "[{]}" * 3, '{"a": [}'])
+def test_unbalanced_brackets_are_not_json_not_a_crash(text: str) -> None:
+    assert _reason(text.encode(), max_depth=4)
+
+
+def test_value_depth_counts_levels_and_stops_past_its_limit() -> None:
+    from bridge.core.jsonload import value_depth
+
+    assert value_depth(1) == 0 and value_depth([]) == 1 and value_depth({"a": {}}) == 2
+    assert value_depth([1, {"a": [[], {"b": []}]}]) == 5
+    assert value_depth(_nested_list(500), limit=10) == 11
