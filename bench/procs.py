@@ -31,11 +31,12 @@ def rss_mb(pid: int) -> float:
 
 @contextlib.contextmanager
 def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str = "/healthz",
-           port: int | None = None, log_path: Path | None = None,
+           port: int | None = None, log_path: Path | None = None, cpu: int | None = None,
            ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run ``python -m <args> --host 127.0.0.1 --port P`` and yield (base_url, process) once
     ``ready_path`` answers 200; stop it afterwards. Its output goes to ``log_path`` (kept,
-    appended to) or to a temporary file deleted at the end."""
+    appended to) or to a temporary file deleted at the end. ``cpu``: pinned to that core,
+    with every thread it starts."""
     port = port or free_port()
     # the server's log goes to a file: an unread pipe would fill up and block the server
     if log_path is not None:
@@ -45,6 +46,7 @@ def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str =
     proc = subprocess.Popen(
         [sys.executable, "-m", *args, "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **env}, cwd=cwd, stdout=log, stderr=log,
+        preexec_fn=None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu})),
     )
     base = f"http://127.0.0.1:{port}"
     try:
