@@ -70,13 +70,15 @@ def _signed(n: int, body: bytes, run: str) -> list[str]:
 
 
 def webhook_requests(path: str = "/webhooks/github", *, body: bytes | None = None) -> wrk.Requests:
-    """Distinct signed GitHub deliveries: ``"bench_seq": n`` added to the corpus payload."""
+    """Distinct signed GitHub deliveries: ``"bench_run"`` (fresh for each set) and
+    ``"bench_seq": n`` added to the corpus payload."""
     body = PAYLOAD.read_bytes() if body is None else body
     end = body.rindex(b"}")
     run = uuid.uuid4().hex
     return wrk.Requests(
         path=path, headers={"Content-Type": "application/json", "X-GitHub-Event": "issues"},
-        prefix=body[:end] + b',"bench_seq":', suffix=body[end:],
+        prefix=body[:end] + b',"bench_run":"%s","bench_seq":' % run.encode(),
+        suffix=body[end:],
         vary_names=("X-GitHub-Delivery", "X-Hub-Signature-256"),
         vary=lambda n, b: _signed(n, b, run))
 
@@ -181,25 +183,33 @@ def _drop_schema(pg_url: str, schema: str) -> None:
 
 def scenario(tmp: Path, name: str, *, rounds: int, seconds: float,
              pg_url: str | None) -> dict[str, float]:
-    if name == "inbox":
+    def fresh(side: str) -> wrk.Requests:
+        """A new set of requests for every run: a body sent in an earlier run would be a
+        duplicate, a cheaper path for the reference and a dearer one for the bridge."""
+        if name != "inbox":
+            return webhook_requests()
         prefix, suffix = offer_parts()
-        ref_requests = reference_offer_requests(prefix, suffix)
-        bridge_requests = inbox_requests(prefix, suffix)
-    else:
-        ref_requests = bridge_requests = webhook_requests()
+        return (reference_offer_requests if side == "reference" else inbox_requests)(
+            prefix, suffix)
+
     runs: dict[str, list[wrk.Run]] = {"reference": [], "bridge": []}
     peak = 0.0
     with servers(tmp, name, pg_url) as (ref_url, ref_pid, bridge_url, bridge_pid):
         # warm both up (imports, first statements, connection pools)
-        wrk.run("warm-up", ref_url, ref_requests, server_pid=ref_pid, seconds=1)
-        wrk.run("warm-up", bridge_url, bridge_requests, server_pid=bridge_pid, seconds=1)
+        wrk.run("warm-up", ref_url, fresh("reference"), server_pid=ref_pid, seconds=1)
+        warm = wrk.run("warm-up", bridge_url, fresh("bridge"), server_pid=bridge_pid,
+                       seconds=1)
         for _ in range(rounds):
-            runs["reference"].append(wrk.run(f"{name} reference", ref_url, ref_requests,
+            runs["reference"].append(wrk.run(f"{name} reference", ref_url, fresh("reference"),
                                              server_pid=ref_pid, seconds=seconds))
-            runs["bridge"].append(wrk.run(f"{name} bridge", bridge_url, bridge_requests,
+            runs["bridge"].append(wrk.run(f"{name} bridge", bridge_url, fresh("bridge"),
                                           server_pid=bridge_pid, seconds=seconds))
             peak = max(peak, rss_mb(bridge_pid))
         queue = _inbound_queue(bridge_url)
+    sent = warm.requests + sum(r.requests for r in runs["bridge"])
+    if sum(queue.values()) < sent:  # every answered request must have made its own row
+        raise RuntimeError(f"{name}: {sent} requests answered but only "
+                           f"{sum(queue.values()):.0f} inbound rows: duplicates were sent")
     for group in runs.values():
         for one in group:
             print("  " + one.summary())

@@ -67,10 +67,9 @@ function request()
     -- out of prepared rows: a request the server must refuse (counted as a non-2xx)
     return wrk.format("POST", "/bench-out-of-rows", static, "")
   end
-  local headers = {}
-  for k, v in pairs(static) do headers[k] = v end
-  for i, name in ipairs(names) do headers[name] = row[i] end
-  return wrk.format("POST", path, headers, prefix .. n .. suffix)
+  -- one table for every request: the static headers stay, the varying ones are overwritten
+  for i, name in ipairs(names) do static[name] = row[i] end
+  return wrk.format("POST", path, static, prefix .. n .. suffix)
 end
 function done(summary, latency, requests)
   local e = summary.errors
