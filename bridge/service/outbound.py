@@ -22,10 +22,11 @@ from bridge.service.effects import apply_effects, bot_identity, echo_kinds
 from bridge.service.guard import Breach, alert_breaches, project_breaches
 from bridge.service.intents import apply_decision
 from bridge.service.runtime import Runtime
-from bridge.service.subjects import load_view, set_issue_state, subjects_for_ref
+from bridge.service.subjects import load_view, set_issue_state
 from bridge.store import audit, db, links, writes
 from bridge.store.fields import save_fields
 from bridge.store.inbound import InboundItem
+from bridge.store.subjects import subjects_for_ref
 
 
 @dataclass

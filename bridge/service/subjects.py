@@ -46,24 +46,6 @@ def _stored(value: datetime | None) -> float | None:
     return None if value is None or value == UNKNOWN_END else value.timestamp()
 
 
-def subjects_for_ref(session: Session, ref: str) -> list[str]:
-    """The subjects an issue speaks for: its cases, or else its reports (deduplicated)."""
-    found = list(dict.fromkeys(link.subject for link in links.links_for_ref(session, ref)))
-    cases = []
-    for subject in found:
-        record = state.get_case(session, subject)
-        if record is not None and record.data.get("kind") == "case":
-            cases.append(subject)
-    if cases:
-        return cases
-    out = []
-    for subject in found:
-        record = state.get_case(session, subject)
-        case_id = record.data.get("case_id") if record else None
-        out.append(str(case_id) if case_id else subject)
-    return list(dict.fromkeys(out))
-
-
 def owned(data: dict[str, Any], our_actor: str, roles: list[str] | None) -> bool:
     """We own the case — or, for a report in no case yet, someone else offered it to us."""
     if data.get("kind") == "case":

@@ -28,9 +28,9 @@ from bridge.core.refs import TrackerRef, parse_ref
 from bridge.core.rules.standing import NEVER_ON_PUBLIC, Standing, needs_standing
 from bridge.core.tracker import TrackerAdapter
 from bridge.service.runtime import Runtime
-from bridge.service.subjects import subjects_for_ref
 from bridge.store import links, state
 from bridge.store.links import Relation
+from bridge.store.subjects import subjects_for_ref
 
 log = logging.getLogger("bridge.authority")
 
