@@ -200,6 +200,8 @@ def scenario(tmp: Path, name: str, *, rounds: int, seconds: float,
         warm = wrk.run("warm-up", bridge_url, fresh("bridge"), server_pid=bridge_pid,
                        seconds=1)
         for _ in range(rounds):
+            if "worker" in name:  # the reference's core must not be the worker's meanwhile
+                _drained(bridge_url)
             runs["reference"].append(wrk.run(f"{name} reference", ref_url, fresh("reference"),
                                              server_pid=ref_pid, seconds=seconds))
             runs["bridge"].append(wrk.run(f"{name} bridge", bridge_url, fresh("bridge"),
@@ -225,6 +227,19 @@ def scenario(tmp: Path, name: str, *, rounds: int, seconds: float,
         "serve_rss_mb": peak,
         **{f"inbound_{status}": n for status, n in queue.items()},
     }
+
+
+def _drained(bridge_url: str, limit: float = 300.0) -> None:
+    """Wait until the bridge's worker has processed every stored input (at most ``limit``
+    seconds): a worker still busy on the server's core during the reference's run would
+    measure the reference slower than it is."""
+    import time
+
+    give_up = time.monotonic() + limit
+    while _inbound_queue(bridge_url).get("pending", 0) > 0:
+        if time.monotonic() > give_up:
+            raise RuntimeError(f"the worker did not drain its backlog in {limit:.0f} s")
+        time.sleep(0.5)
 
 
 def _inbound_queue(bridge_url: str) -> dict[str, float]:
