@@ -107,14 +107,15 @@ def test_shell_blocks_are_valid_bash(block: tuple[str, int, str, str]) -> None:
 
 
 def _words(command: str) -> list[list[str]]:
-    """The ``vultron-bridge`` invocations in a command line (pipes and ``&&`` split)."""
+    """The ``vultron-bridge`` invocations in a command line (split at pipes, ``&&``, ``;`` and a
+    background ``&``)."""
     joined = command.replace("\\\n", " ")
     found = []
     for line in joined.splitlines():
         code = line.split(" #", 1)[0].strip()
         if not code or code.startswith("#"):
             continue
-        for part in re.split(r"\s*(?:&&|\|\||\||;)\s*", code):
+        for part in re.split(r"\s*(?:&&|\|\||\||;|&)\s*", code):
             try:
                 words = shlex.split(part)
             except ValueError:
