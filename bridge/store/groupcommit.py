@@ -114,10 +114,11 @@ class GroupWriter:
 
     def _run(self) -> None:
         try:
-            self._loop()
-        finally:
-            with self._lock:  # also if the loop died: the next write starts a new thread
+            self._loop()  # returns only when idle, having cleared _running under the lock
+        except BaseException:
+            with self._lock:  # the loop died: the next write starts a new thread
                 self._running = False
+            raise
 
     def _loop(self) -> None:
         while True:
