@@ -33,6 +33,7 @@ from bridge.core.vocab.parse import parse_activity
 from bridge.service import mirror_authority as authority
 from bridge.service import mirror_case as case
 from bridge.service import mirror_embargo as embargo
+from bridge.service import mirror_invite as invite
 from bridge.service.mirror_base import Context, Mirrored
 from bridge.service.mirror_report import on_offer
 from bridge.service.runtime import Runtime
@@ -92,14 +93,14 @@ def route(ctx: Context, depth: int = 0) -> Mirrored:
             activity.type, "UPDATE_CASE")
         return case.on_case_document(ctx, known, message)
     if claim.act is Act.INVITE_TO_CASE:
-        return case.on_invitation(ctx, known)
+        return invite.on_invitation(ctx, known)
     if claim.act is Act.INVITE_ANSWER and claim.claimed == ctx.rt.actor_id:
         return Mirrored("ACCEPT_INVITE_TO_CASE",
                         ignored="our own answer to the invitation, relayed by the case's owner")
     if claim.act is Act.INVITE_ANSWER:
-        return case.on_invite_answer(ctx, known, claim.accept)
+        return invite.on_invite_answer(ctx, known, claim.accept)
     if claim.act is Act.REPORT_ANSWER:
-        return case.on_report_answer(ctx, known, claim)
+        return invite.on_report_answer(ctx, known, claim)
     return _dispatch(ctx)
 
 

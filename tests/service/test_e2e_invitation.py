@@ -1,6 +1,6 @@
 """An invitation to join a case (``Invite(us → case)``), answered from the tracker with
 ``/vultron case accept|reject``: the answer carries the Invite inline and goes to whom invited
-us; the invitation is then no longer pending. The inbound side (``mirror_case.on_invitation``)
+us; the invitation is then no longer pending. The inbound side (``mirror_invite.on_invitation``)
 is played here by writing what it stores."""
 
 from __future__ import annotations
