@@ -42,7 +42,7 @@ from pathlib import Path
 
 from adapters.github.signature import sign
 from bench import wrk
-from bench.procs import rss_mb, server
+from bench.procs import rss_mb, server, stop
 from bridge.httpsig.keys import new_key_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -159,12 +159,7 @@ def _worker_process(cfg: Path, tmp: Path) -> Iterator[None]:
         try:
             yield
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 def _create_schema(pg_url: str, schema: str) -> None:

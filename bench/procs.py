@@ -29,6 +29,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate ``proc``, killing it when it has not ended within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str = "/healthz",
            port: int | None = None, log_path: Path | None = None, cpu: int | None = None,
@@ -65,12 +75,7 @@ def server(args: list[str], *, env: dict[str, str], cwd: Path, ready_path: str =
             raise RuntimeError(f"server did not start: {err[-2000:]}")
         yield base, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
         if log_path is None:
             Path(log.name).unlink(missing_ok=True)
