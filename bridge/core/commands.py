@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "add": "add to a publication field: product, credit, reference, fix, cwe",
     "unset": "clear a publication field (or one product, credit, reference, fix)",
     "fields": "post the case's publication fields as a private comment",
+    "ssvc": "answer SSVC coordinator triage: <decision point> <value>, or a vector; the "
+            "outcome is proposed as the RM transition",
     "reply": "send the rest of the line to the reporter alone (by email when they wrote by "
              "email)",
     "status": "post the case's current state as a private comment",
@@ -68,7 +70,7 @@ def _parse_rest(rest: str) -> Command:
         if not tail:
             return Command(name="help", error=f"/vultron {name} needs text after it")
         return Command(name=name, text=tail)
-    if name in ("set", "add", "unset"):  # the words are parsed by bridge.core.records.edit
+    if name in ("set", "add", "unset", "ssvc"):  # parsed by bridge.core.records (edit, ssvc)
         return Command(name=name, text=tail)
     if name == "case":
         action = tail.split()[0].lower() if tail else ""

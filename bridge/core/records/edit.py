@@ -14,7 +14,7 @@ like a shell does, so ``"Example Corp"`` is one word.
 ``add credit``      ``[type] name [<contact>]`` — type ``finder`` unless given
 ``add reference``   ``[type] url`` — type ``web`` unless given
 ``add fix``         ``<commit URL>`` or ``release <version> [url]``
-``unset``           a field; ``unset product <key>``, ``unset cvss 4.0`` remove one
+``unset``           a field (``ssvc`` too); ``unset product <key>``, ``unset cvss 4.0`` remove one
 =================  ===============================================================
 """
 
@@ -44,7 +44,7 @@ VERBS = ("set", "add", "unset")
 SET_FIELDS = ("title", "description", "cve", "cwe", "cvss")
 ADD_FIELDS = ("product", "credit", "reference", "fix", "cwe")
 UNSET_FIELDS = ("title", "description", "cve", "cwe", "cvss", "product", "credit",
-                "reference", "fix")
+                "reference", "fix", "ssvc")
 USAGE = (
     "`/vultron set title|description|cve|cwe|cvss <value>`, "
     "`/vultron add product|credit|reference|fix|cwe <value>`, `/vultron unset <field>`"
@@ -234,6 +234,8 @@ def _unset(fields: CaseFields, name: str, which: str | None) -> CaseFields:
         return fields.with_changes(**{name: None})
     if name == "cve":
         return fields.with_changes(cve_id=None, no_cve=False)
+    if name == "ssvc":
+        return fields.with_changes(ssvc=None)
     if name == "cwe":
         return fields.with_changes(cwes=_without(fields.cwes, which and which.upper(), str))
     if name == "cvss":

@@ -12,13 +12,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bridge.core.errors import InputError
-from bridge.core.records import requirements
+from bridge.core.records import requirements, ssvc
 from bridge.core.records.edit import USAGE, apply_edit, parse_edit
 from bridge.core.records.fields import CaseFields
 
 HEADER = "**vultron-bridge**"
 VERBS = ("set", "add", "unset")
-COMMANDS = (*VERBS, "fields")
+COMMANDS = (*VERBS, "fields", "ssvc")
+SSVC_USAGE = (
+    "`/vultron ssvc <decision point> <value>` (public, contacted, credibility, cardinality, "
+    "engagement, utility, safety) or `/vultron ssvc SSVCv2/RP:N/SCON:Y/RC:C/SC:M/SE:U/U:S/PSI:S/`"
+)
 
 
 @dataclass(frozen=True)
@@ -46,19 +50,52 @@ def show(fields: CaseFields) -> str:
         ("fixes", "; ".join(f"{f.kind} {f.ref}" for f in fields.fixes) or "—"),
     ]
     if fields.ssvc:
-        rows.append(("SSVC", fields.ssvc))
+        rows.append(("SSVC", ssvc.describe(stored_ssvc(fields))))
     return "\n".join(f"- **{name}**: {value}" for name, value in rows)
+
+
+def stored_ssvc(fields: CaseFields) -> dict[str, str]:
+    """The case's SSVC answers (none when its stored vector does not parse)."""
+    try:
+        return ssvc.parse_vector(fields.ssvc) if fields.ssvc else {}
+    except InputError:
+        return {}
+
+
+def _refused(reason: str, usage: str) -> FieldOutcome:
+    return FieldOutcome(f"{HEADER}: nothing was changed: {reason}\n\nUsage: {usage}\n",
+                        refused=reason)
+
+
+def on_ssvc(text: str, fields: CaseFields) -> FieldOutcome:
+    """``/vultron ssvc …``: answer decision points (or show the triage); the outcome, once all
+    are answered, is proposed as the RM transition — never made."""
+    current = stored_ssvc(fields)
+    if not text.strip():
+        shown = ssvc.describe(current) if current else "no decision point answered yet"
+        return FieldOutcome(f"{HEADER}: SSVC coordinator triage: {shown}\n\nUsage: "
+                            f"{SSVC_USAGE}\n")
+    try:
+        answers = ssvc.answer(current, text)
+    except InputError as exc:
+        return _refused(exc.reason, SSVC_USAGE)
+    new = fields.with_changes(ssvc=ssvc.to_vector(answers))
+    proposal = ssvc.proposal(answers)
+    tail = f"\n\n{proposal}" if proposal else ""
+    return FieldOutcome(f"{HEADER}: SSVC coordinator triage: {ssvc.describe(answers)}{tail}\n",
+                        fields=new)
 
 
 def on_command(name: str, text: str, fields: CaseFields) -> FieldOutcome:
     """``/vultron <name> <text>`` for a case whose fields are ``fields``."""
     if name == "fields":
         return FieldOutcome(f"{HEADER}: publication fields of this case\n\n{show(fields)}\n")
+    if name == "ssvc":
+        return on_ssvc(text, fields)
     try:
         edit = parse_edit(name, text)
     except InputError as exc:
-        return FieldOutcome(f"{HEADER}: nothing was changed: {exc.reason}\n\nUsage: {USAGE}\n",
-                            refused=exc.reason)
+        return _refused(exc.reason, USAGE)
     new = apply_edit(fields, edit)
     return FieldOutcome(f"{HEADER}: {edit.summary()[:300]}\n\n{show(new)}\n", fields=new)
 

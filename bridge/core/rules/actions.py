@@ -39,6 +39,8 @@ class Action(StrEnum):
     UNSET = "unset"
     FIELDS = "fields"
     """``set``/``add``/``unset``/``fields``: the case's publication fields."""
+    SSVC = "ssvc"
+    """SSVC coordinator triage answers (kept with the fields; the outcome is proposed)."""
     HELP = "help"
 
 
