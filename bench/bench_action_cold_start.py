@@ -89,8 +89,8 @@ def main() -> None:
         env = _env(tmp, fake, 999, key)
         importtime = subprocess.run(
             [sys.executable, "-X", "importtime", "-c",
-             "import bridge.action.runner, bridge.action.flows, bridge.service.mirror, "
-             "bridge.service.delivery"], cwd=REPO, env=env, capture_output=True, text=True,
+             "import bridge.action.runner, bridge.action.flows, bridge.app.mirror, "
+             "bridge.app.delivery"], cwd=REPO, env=env, capture_output=True, text=True,
             check=False)
     imports_us = sum(int(line.split("|")[1]) for line in importtime.stderr.splitlines()
                      if line.startswith("import time:") and line.split("|")[1].strip().isdigit()

@@ -52,9 +52,9 @@ def offer(n: str) -> dict[str, Any]:
 def mirroring(tmp: Path, offers: int, concurrency: int | None = None) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
     from bench.fake_tracker import remote_github
+    from bridge.app import process
+    from bridge.app.runtime import Runtime
     from bridge.config import load_config_text
-    from bridge.service import process
-    from bridge.service.runtime import Runtime
     from bridge.store import db, inbound
 
     tmp.mkdir(parents=True, exist_ok=True)

@@ -41,8 +41,8 @@ delivery: {{allow_loopback: true, timeout_seconds: 5}}
 
 def label_to_delivery(tmp: Path, labels: int) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
+    from bridge.app.runtime import Runtime
     from bridge.config import load_config_text
-    from bridge.service.runtime import Runtime
     from bridge.store import db, links, state
     from tests.fakes.github.harness import WEBHOOK_SECRET, github_harness
     from tests.service.bridge_env import BridgeEnv

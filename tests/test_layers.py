@@ -8,8 +8,11 @@ each import is checked against three rules:
 2. **sqlalchemy**: only ``bridge/store`` imports SQLAlchemy. The handles the store hands out
    (``Session``, ``sessionmaker``, ``Engine``) and its error classes (``sqlalchemy.exc``) may be
    named anywhere — passing a session or catching a database error is not querying;
-3. **coord**: ``bridge/coord`` does not import ``bridge/service`` (the HTTP layer and the
-   runtime sit above coordination).
+3. **layer**: each package sits on one of four layers (``LAYERS``) and imports nothing from a
+   layer above its own: the pure core; the store, delivery, signatures, configuration and the
+   tracker adapters; the use cases (``bridge/app``, ``bridge/mail``, ``bridge/publish``,
+   ``bridge/coord``); the edges (``bridge/service``'s HTTP routes, ``bridge/action``,
+   ``bridge/cli``). Every module of the packages is on a layer (``test_every_module_is_on_a_layer``).
 
 What breaks a rule today is in ``EXCEPTIONS``, each with its reason; the list may only
 shrink: an exception that no longer matches a real import fails too (remove it), and any new
@@ -29,6 +32,36 @@ PACKAGES = ("bridge", "adapters")
 SQLALCHEMY_HANDLES = frozenset({
     "sqlalchemy.orm.Session", "sqlalchemy.orm.sessionmaker", "sqlalchemy.Engine",
 })
+
+# (path prefix, layer): a module is on the layer of the longest prefix of its path
+LAYERS: tuple[tuple[str, int], ...] = (
+    ("bridge/__init__.py", 0), ("bridge/core/", 0), ("bridge/data/", 0),
+    ("bridge/store/", 1), ("bridge/migrations/", 1), ("bridge/delivery/", 1),
+    ("bridge/httpsig/", 1), ("bridge/config/", 1), ("bridge/metrics.py", 1),
+    ("bridge/logs.py", 1), ("adapters/", 1),
+    ("bridge/app/", 2), ("bridge/mail/", 2), ("bridge/publish/", 2), ("bridge/coord/", 2),
+    ("bridge/service/", 3), ("bridge/action/", 3), ("bridge/cli/", 3),
+)
+LAYER_NAMES = ("core", "store, delivery and adapters", "use cases", "edges")
+
+
+def layer_of(path: str) -> int | None:
+    """The layer of a module path (``bridge/app/guard.py``), None if it is on none."""
+    best = max((prefix for prefix, _ in LAYERS if path.startswith(prefix)), key=len, default=None)
+    return None if best is None else dict(LAYERS)[best]
+
+
+def layer_of_name(name: str) -> int | None:
+    """The layer of an imported dotted name (``bridge.app.guard.to_ref``): the first of its
+    prefixes that is a module or package path of ours."""
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        stem = "/".join(parts[:end])
+        for candidate in (stem + ".py", stem + "/"):
+            if (REPO / candidate).exists():
+                return layer_of(candidate)
+    return None
+
 
 EXCEPTIONS: dict[tuple[str, str, str], str] = {
     # (rule, module path, imported name) -> why it is allowed for now
@@ -69,8 +102,11 @@ def violations(path: str, source: str) -> set[tuple[str, str, str]]:
         if (_under(name, "sqlalchemy") and not path.startswith("bridge/store/")
                 and name not in SQLALCHEMY_HANDLES and not _under(name, "sqlalchemy.exc")):
             found.add(("sqlalchemy", path, name))
-        if path.startswith("bridge/coord/") and _under(name, "bridge.service"):
-            found.add(("coord", path, name))
+        if (_under(name, "bridge") or _under(name, "adapters")) \
+                and not path.startswith("bridge/core/"):  # the core rule is stricter
+            mine, theirs = layer_of(path), layer_of_name(name)
+            if mine is not None and theirs is not None and theirs > mine:
+                found.add(("layer", path, name))
     return found
 
 
@@ -96,19 +132,32 @@ def test_every_exception_is_still_needed() -> None:
 
 def test_every_exception_has_a_reason() -> None:
     assert all(reason.strip() for reason in EXCEPTIONS.values())
-    assert {rule for rule, _, _ in EXCEPTIONS} <= {"core", "sqlalchemy", "coord"}
+    assert {rule for rule, _, _ in EXCEPTIONS} <= {"core", "sqlalchemy", "layer"}
+
+
+def test_every_module_is_on_a_layer() -> None:
+    unplaced = sorted(file.relative_to(REPO).as_posix() for package in PACKAGES
+                      for file in (REPO / package).rglob("*.py")
+                      if layer_of(file.relative_to(REPO).as_posix()) is None)
+    assert unplaced == [], f"put these on a layer in LAYERS: {unplaced}"
 
 
 CROSSINGS = [
-    ("bridge/core/x.py", "from bridge.service.runtime import Runtime\n",
-     ("core", "bridge.service.runtime.Runtime")),
+    ("bridge/core/x.py", "from bridge.app.runtime import Runtime\n",
+     ("core", "bridge.app.runtime.Runtime")),
     ("bridge/core/x.py", "import adapters.github\n", ("core", "adapters.github")),
     ("bridge/core/x.py", "import bridge.store.db\n", ("core", "bridge.store.db")),
     ("bridge/service/x.py", "from sqlalchemy import select\n",
      ("sqlalchemy", "sqlalchemy.select")),
     ("adapters/x.py", "import sqlalchemy\n", ("sqlalchemy", "sqlalchemy")),
-    ("bridge/coord/x.py", "def f():\n    from bridge.service import y\n",
-     ("coord", "bridge.service.y")),
+    ("bridge/coord/x.py", "def f():\n    from bridge.service import app\n",
+     ("layer", "bridge.service.app")),
+    ("bridge/app/x.py", "from bridge.service.inbox import router\n",
+     ("layer", "bridge.service.inbox.router")),
+    ("bridge/store/x.py", "from bridge.app.runtime import Runtime\n",
+     ("layer", "bridge.app.runtime.Runtime")),
+    ("adapters/x.py", "from bridge.app import guard\n", ("layer", "bridge.app.guard")),
+    ("bridge/delivery/x.py", "import bridge.cli.serve\n", ("layer", "bridge.cli.serve")),
 ]
 
 
@@ -127,5 +176,5 @@ def test_a_new_violation_fails() -> None:
                       "from sqlalchemy.exc import SQLAlchemyError\n") == set()
     assert violations("bridge/service/x.py", "from bridge.coord import graph\n") == set()
     # a new violation in a real module is reported even with today's exceptions in place
-    new = violations("bridge/coord/caseview.py", "from bridge.service.guard import x\n")
+    new = violations("bridge/coord/caseview.py", "from bridge.service.app import x\n")
     assert new and not new <= EXCEPTIONS.keys()

@@ -13,7 +13,7 @@ CORE = REPO / "bridge" / "core"
 FORBIDDEN_IN_CORE = {
     "fastapi", "starlette", "httpx", "sqlalchemy", "alembic", "github", "gitlab", "uvicorn",
     "requests", "socket", "urllib.request", "http.client", "subprocess", "asyncio", "psycopg",
-    "time", "random", "os", "tenacity", "prometheus_client", "bridge.store", "bridge.service",
+    "time", "random", "os", "tenacity", "prometheus_client", "bridge.store", "bridge.service", "bridge.app",
     "bridge.delivery", "adapters",
 }
 MAX_LINES = 450

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.action.summary import Report, host
+from bridge.app.runtime import Runtime
 from bridge.delivery import worker
-from bridge.service.runtime import Runtime
 from bridge.store import db, outbox
 
 ROUNDS = 3

@@ -1,9 +1,9 @@
 """What each trigger does, on top of the service's own handlers.
 
 * ``repository_dispatch`` (``vultron-activity``): the activity in ``client_payload`` →
-  ``bridge.service.mirror.handle_activity``, exactly as the inbox's worker does.
+  ``bridge.app.mirror.handle_activity``, exactly as the inbox's worker does.
 * ``issues`` / ``issue_comment``: the event file → ``adapters.github.parse_event`` → the same
-  stored envelope as the webhook route → ``bridge.service.outbound.handle_webhook``.
+  stored envelope as the webhook route → ``bridge.app.outbound.handle_webhook``.
 * ``schedule`` (and ``workflow_dispatch``): retry what earlier runs could not deliver, note
   expired embargoes, poll ``peers.poll`` outboxes.
 
@@ -102,7 +102,7 @@ def _finish(run: Run, item: InboundItem) -> None:
 
 def mirror(run: Run, source: str, activity: dict[str, Any]) -> bool:
     """Mirror one activity; False when an earlier run already handled it."""
-    from bridge.service.mirror import handle_activity
+    from bridge.app.mirror import handle_activity
 
     body = json.dumps(activity, separators=(",", ":"), ensure_ascii=False).encode()
     key = str(activity.get("id") or "sha256:" + hashlib.sha256(body).hexdigest())
@@ -146,7 +146,7 @@ def on_dispatch(run: Run, payload: Any) -> None:
 
 def on_issue_event(run: Run, payload: Any) -> None:
     from adapters.github.webhooks import parse_event
-    from bridge.service.outbound import handle_webhook
+    from bridge.app.outbound import handle_webhook
 
     env = run.env
     name = run.adapter.name
@@ -183,7 +183,7 @@ def on_issue_event(run: Run, payload: Any) -> None:
 
 
 def on_schedule(run: Run) -> None:
-    from bridge.service.guard import check_expired
+    from bridge.app.guard import check_expired
 
     dest = run.destination
     run.report.came_in.append("schedule: retry deliveries, check embargoes, poll peers")

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.app.runtime import Runtime
 from bridge.core import stateblock
 from bridge.core.states.cs import VENDOR_AWARE
-from bridge.service.runtime import Runtime
 from bridge.store import db, links, outbox, snapshot, state
 from bridge.store.outbox import OutboxItem
 

@@ -50,7 +50,7 @@ def _handle(run: Run, payload: object) -> None:
 def _send(run: Run) -> Send | None:
     if run.env.dry_run:
         return None
-    from bridge.service.delivery import actor_key, make_send
+    from bridge.app.delivery import actor_key, make_send
 
     if run.key is None:
         run.report.notes.append("no actor-key input: messages were signed with a throwaway key "
@@ -60,7 +60,7 @@ def _send(run: Run) -> Send | None:
 
 def _outputs(run: Run) -> None:
     journal = run.adapter.journal
-    from bridge.service.guard import to_ref
+    from bridge.app.guard import to_ref
 
     refs = [*journal.created, *journal.found]
     refs += [to_ref(run.rt, home) for home in sorted(run.store.origins.loaded)

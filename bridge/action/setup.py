@@ -27,13 +27,13 @@ from bridge.action.homes import Homes
 from bridge.action.seal import sealer
 from bridge.action.statestore import StateStore
 from bridge.action.summary import Report
+from bridge.app.runtime import Runtime, build_adapter
 from bridge.config import BridgeConfig, load_config
 from bridge.config.schema import ActorConfig, DestinationConfig, TrackerConfig
 from bridge.core.effects import Destination, DestinationMode
 from bridge.core.refs import TrackerKind
 from bridge.core.tracker import TrackerAdapter
 from bridge.httpsig.keys import PrivateKey, load_private_pem
-from bridge.service.runtime import Runtime, build_adapter
 from bridge.store import db
 from bridge.store.schema import create_fresh
 

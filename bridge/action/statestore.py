@@ -16,12 +16,12 @@ from bridge.action import hydrate
 from bridge.action.adapter import ActionAdapter
 from bridge.action.homes import Homes
 from bridge.action.summary import Report
+from bridge.app.guard import to_ref
+from bridge.app.runtime import Runtime
 from bridge.core import stateblock
 from bridge.core.errors import NotPrivateError
 from bridge.core.refs import TrackerRef
 from bridge.core.stateblock import Seal, Unseal
-from bridge.service.guard import to_ref
-from bridge.service.runtime import Runtime
 from bridge.store.writes import DEFAULT_WINDOW
 
 ATTEMPTS = 3

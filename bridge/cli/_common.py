@@ -24,8 +24,8 @@ from bridge.config import BridgeConfig, ConfigError, load_config
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
+    from bridge.app.runtime import Runtime
     from bridge.coord.linking import RefSyntax
-    from bridge.service.runtime import Runtime
 
 DEFAULT_CONFIG = "vultron-bridge.yml"
 DEFAULT_URL = "sqlite:///vultron-bridge.db"

@@ -39,8 +39,9 @@ def _database(config: BridgeConfig) -> tuple[str, bool, str]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bridge.core.errors import BridgeError
-    from bridge.service.startup import database_problem, shown_url
+    from bridge.service.startup import database_problem
     from bridge.store import db
+    from bridge.store.health import shown_url
 
     url = shown_url(config.database_url)
     sqlite = db.sqlite_path(config.database_url)
@@ -84,10 +85,10 @@ def _key(config: BridgeConfig) -> tuple[str, bool, str]:
 
 
 def _remote(config: BridgeConfig) -> list[tuple[str, bool, str]]:
+    from bridge.app.runtime import build_adapter
     from bridge.config.schema import DestinationConfig, TrackerConfig
     from bridge.core.effects import Destination
     from bridge.core.tracker import TrackerAdapter
-    from bridge.service.runtime import build_adapter
 
     adapters: dict[str, TrackerAdapter] = {}
 

@@ -39,7 +39,7 @@ def ingest_mail(config_path: str | None, database_url: str | None, sender: str |
         click.echo(f"vultron-bridge: refused: {exc.reason}", err=True)
         sys.exit(EX_DATAERR)
     try:
-        from bridge.service.runtime import Runtime
+        from bridge.app.runtime import Runtime
 
         rt = Runtime.from_config(config)
         try:

@@ -17,7 +17,7 @@ import click
 from bridge.config import BridgeConfig, ConfigError, load_config
 
 if TYPE_CHECKING:
-    from bridge.service.runtime import Runtime
+    from bridge.app.runtime import Runtime
 
 DEFAULT_CONFIG = "vultron-bridge.yml"
 
@@ -56,7 +56,7 @@ def _runtime(config: BridgeConfig, *, checked: bool = False) -> Runtime:
 
 
 def _start_workers(rt: Runtime, stop: threading.Event, name: str) -> list[threading.Thread]:
-    from bridge.service.workers import start_workers
+    from bridge.app.workers import start_workers
 
     return start_workers(rt, stop, name)
 

@@ -1,7 +1,7 @@
 """Walking links in both directions, breadth-first, without cycles.
 
 From a subject: its refs; from a ref: its subjects; a report leads to its case and a case to
-its reports (``cases.data.case_id`` / ``data.reports``, see ``bridge.service.subjects``).
+its reports (``cases.data.case_id`` / ``data.reports``, see ``bridge.app.subjects``).
 ``depth`` counts hops: 1 lists the direct links, 2 adds the other subjects of those issues
 (or the other issues of those subjects), and so on. Every node is visited once.
 """

@@ -51,7 +51,7 @@ EMBARGO_LABEL = LABEL_BY_EM[EM.ACTIVE]
 
 
 class Host(Protocol):
-    """What reconciling needs from the process (``bridge.service.runtime.Runtime`` is one):
+    """What reconciling needs from the process (``bridge.app.runtime.Runtime`` is one):
     the configuration, sessions, a clock, the trackers' adapters and the applier of tracker
     effects — passed in, so coordination imports nothing from the service above it."""
 

@@ -4,8 +4,8 @@ A public issue never carries protocol state: the bridge's ``vultron:*`` labels t
 (``vultron:embargo-active``, ``vultron:embargo-breach``, ``vultron:valid``…) would announce
 that a vulnerability case, and maybe an embargo, exists. ``public_safe`` strips them from an
 effect; the service runs every write through it when the adapter does not verify the issue
-private (``bridge.service.tracker_authority.exposure_checked``, called by
-``bridge.service.effects.apply_effects``), so inbound mirroring, the outbound rules and the
+private (``bridge.app.tracker_authority.exposure_checked``, called by
+``bridge.app.effects.apply_effects``), so inbound mirroring, the outbound rules and the
 embargo guard share this one filter. Comments need no filter here: the adapters refuse any
 comment on an issue that is not private.
 """

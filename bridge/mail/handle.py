@@ -10,7 +10,7 @@
    carries a marker). Any other mail starts a thread: its report — id derived from the
    thread's root — is offered to the bridge as an ``Offer(VulnerabilityReport)`` whose actor
    is the reporter's ``mailto:`` identity, and mirrored like any Offer
-   (``bridge.service.mirror_report.on_offer``): one private issue, ``vultron:received``, the
+   (``bridge.app.mirror_report.on_offer``): one private issue, ``vultron:received``, the
    reporter as finder. Validate, engage, embargo and close then work as for any report.
 
 Reprocessing (a crash, an expired lease) repeats nothing: the thread is recorded before the
@@ -24,6 +24,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from bridge.app.effects import apply_effects
+from bridge.app.finish import finish_item
+from bridge.app.guard import to_ref
+from bridge.app.mirror_base import Context
+from bridge.app.mirror_report import on_offer
+from bridge.app.mirror_texts import HEADER, clean
+from bridge.app.runtime import Runtime
 from bridge.core.effects import Comment
 from bridge.core.errors import TransientError
 from bridge.core.mail.ids import (
@@ -44,13 +51,6 @@ from bridge.core.vocab.parse import parse_activity
 from bridge.mail import threads
 from bridge.mail.content import open_mail
 from bridge.mail.keys import pgp_for, reply_key
-from bridge.service.effects import apply_effects
-from bridge.service.finish import finish_item
-from bridge.service.guard import to_ref
-from bridge.service.mirror_base import Context
-from bridge.service.mirror_report import on_offer
-from bridge.service.mirror_texts import HEADER, clean
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, links
 from bridge.store.inbound import InboundItem
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bridge.app.runtime import Runtime
 from bridge.config.mail import MailLimits
 from bridge.core.mail.ids import dedup_key, digest
 from bridge.core.mail.parse import header_count, message_id_of, split_head
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, inbound
 
 SOURCE = "mail:rfc5322"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 
+from bridge.app.runtime import Runtime
 from bridge.core.mail.report import Opened
 from bridge.mail.pgp import Pgp
-from bridge.service.runtime import Runtime
 
 _LOCK = threading.Lock()
 _CACHE: dict[int, tuple[Runtime, Pgp | None]] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bridge.app.runtime import Runtime
 from bridge.core.errors import PermanentError
 from bridge.core.mail.compose import (
     Envelope,
@@ -31,7 +32,6 @@ from bridge.delivery.outcome import DeliveryOutcome
 from bridge.mail import threads
 from bridge.mail.keys import pgp_for
 from bridge.mail.relay import send_mail
-from bridge.service.runtime import Runtime
 from bridge.store import db
 from bridge.store.outbox import OutboxItem
 

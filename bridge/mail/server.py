@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from bridge.app.runtime import Runtime
 from bridge.mail.intake import MailRefused, store_mail
-from bridge.service.runtime import Runtime
 
 log = logging.getLogger("bridge.mail")
 

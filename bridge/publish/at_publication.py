@@ -18,12 +18,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bridge.app.runtime import Runtime
 from bridge.core.effects import Comment, TrackerEffect
 from bridge.core.errors import InputError
 from bridge.core.refs import TrackerRef
 from bridge.core.rules import Decision
 from bridge.publish import export
-from bridge.service.runtime import Runtime
 from bridge.store import audit
 from bridge.store.fields import load_fields, save_fields
 

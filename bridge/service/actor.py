@@ -19,14 +19,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from bridge.app.delivery import actor_key
+from bridge.app.runtime import Runtime
 from bridge.core.errors import InputError, NotFound
 from bridge.core.vocab.base import AS_CONTEXT
 from bridge.httpsig import VerifyPolicy, detect_scheme, verify_request
 from bridge.httpsig.keys import public_key_document
 from bridge.service import auth
-from bridge.service.delivery import actor_key
 from bridge.service.inbox import key_fetcher, public_url, receive
-from bridge.service.runtime import Runtime
 from bridge.store import outbox
 
 router = APIRouter(tags=["actor"])

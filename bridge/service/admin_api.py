@@ -20,10 +20,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from bridge.app.runtime import Runtime
 from bridge.core.errors import InputError
 from bridge.service.auth import Forbidden, Principal, Role, principal
 from bridge.service.http import read_body
-from bridge.service.runtime import Runtime
 from bridge.store import db, repair
 
 router = APIRouter(prefix="/admin", tags=["admin"])

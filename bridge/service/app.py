@@ -16,11 +16,10 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.routing import NoMatchFound
 
-from bridge import __version__
-from bridge.service import metrics
+from bridge import __version__, metrics
+from bridge.app.runtime import Runtime
 from bridge.service.http import install_error_handlers
 from bridge.service.readiness import readiness
-from bridge.service.runtime import Runtime
 from bridge.service.webhooks import router as webhooks_router
 from bridge.store import inbound, outbox
 from bridge.store.groupcommit import GroupWriter

@@ -47,6 +47,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from bridge import metrics
+from bridge.app.delivery import actor_key
+from bridge.app.runtime import Runtime
 from bridge.core.errors import AuthenticationError, InputError, NotFound
 from bridge.core.jsonload import load_json
 from bridge.core.quoting import safe_name
@@ -59,10 +62,7 @@ from bridge.delivery.keyfetch import KeyFetcher
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig import Signer, VerifyPolicy, check_actor_owns_key, detect_scheme, verify_request
 from bridge.logs import event
-from bridge.service import metrics
-from bridge.service.delivery import actor_key
 from bridge.service.http import read_body, require_activity_media_type
-from bridge.service.runtime import Runtime
 from bridge.store import audit, inbound, repair
 from bridge.store.groupcommit import GroupWriter
 

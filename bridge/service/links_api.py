@@ -21,11 +21,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bridge.app.runtime import Runtime
 from bridge.coord import caseview, graph, linking, prom
 from bridge.core.errors import InputError
 from bridge.service.auth import Forbidden, Principal, principal
 from bridge.service.http import read_body, require_json_media_type
-from bridge.service.runtime import Runtime
 from bridge.store import db
 
 COLLECTOR = prom.register()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.service.runtime import Runtime
+from bridge.app.runtime import Runtime
 from bridge.store import health, repair
 
 

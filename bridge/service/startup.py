@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bridge.app.runtime import Runtime
 from bridge.config import BridgeConfig
 from bridge.core.errors import BridgeError
-from bridge.service.runtime import Runtime
 from bridge.store import db
-from bridge.store.health import shown_url as shown_url  # its old import path (cli check)
+from bridge.store.health import shown_url
 
 MAX_DETAIL = 200
 
@@ -93,7 +93,7 @@ def configured_key(config: BridgeConfig) -> Check | None:
 
 
 def check_key(rt: Runtime) -> Check:
-    from bridge.service.delivery import actor_key
+    from bridge.app.delivery import actor_key
 
     try:
         key = actor_key(rt)

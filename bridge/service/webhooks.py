@@ -20,13 +20,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from bridge import metrics
+from bridge.app.runtime import Runtime
 from bridge.config.schema import TrackerConfig
 from bridge.core.errors import NotFound
 from bridge.core.events import EventKind, WebhookResult
 from bridge.core.storable import check_storable, json_may_hold_unstorable
-from bridge.service import metrics
 from bridge.service.http import read_body, require_json_media_type
-from bridge.service.runtime import Runtime
 from bridge.store import inbound
 from bridge.store.groupcommit import GroupWriter
 

@@ -1,6 +1,6 @@
 """The case model (:mod:`bridge.core.case`) loaded from and saved to the store.
 
-Conventions of a ``cases`` row's ``data`` (besides what :mod:`bridge.service.subjects` lists):
+Conventions of a ``cases`` row's ``data`` (besides what :mod:`bridge.app.subjects` lists):
 
 * ``kind`` — ``case`` or ``report``;
 * a case: ``owner`` (actor id), ``case_actor`` (actor id or absent), ``reports`` (ids),
@@ -10,7 +10,7 @@ Conventions of a ``cases`` row's ``data`` (besides what :mod:`bridge.service.sub
 * a report: ``finder`` (its first offerer), ``offered_to`` (whom it was offered to),
   ``offer_id``, ``case_id``.
 
-Outbound (``bridge.service.intents``) writes the same keys: a case we create has ``owner`` =
+Outbound (``bridge.app.intents``) writes the same keys: a case we create has ``owner`` =
 us, ``reports``, ``finder`` and ``offer_id`` (of its first report); our EP/EV append to
 ``proposed_embargoes``, our EA/EC make the accepted one ``active_embargo``, our ET clears it;
 the report row gets ``case_id`` and ``offered_to`` (us).

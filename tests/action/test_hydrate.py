@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bridge.action.hydrate import Origins, load
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.core import stateblock
-from bridge.service.runtime import Runtime
 from bridge.store import outbox
 
 CONFIG = """

@@ -18,9 +18,9 @@ from click.testing import CliRunner, Result
 from pydantic import SecretStr
 
 from adapters.gitlab.adapter import GitLabAdapter
+from bridge.app.runtime import Runtime
 from bridge.cli.main import cli
 from bridge.config import BridgeConfig
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, outbox
 from tests.fakes.gitlab.harness import BOT_TOKEN
 from tests.service.conftest import Env, make_env, offer
@@ -54,7 +54,7 @@ def run(cfg: Path, *args: str) -> Result:
 
 
 def _work(rt: Runtime) -> list[str]:
-    from bridge.service import process
+    from bridge.app import process
     from bridge.store import inbound
 
     statuses: list[str] = []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.config.schema import TrackerConfig
 from bridge.core.tracker import TrackerAdapter
-from bridge.service.runtime import Runtime
 from bridge.store import db, links, state
 from tests.store.dbutil import Database
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+from bridge.app import guard, mirror_texts
 from bridge.core import times
 from bridge.core.rules import texts
 from bridge.core.states.em import EM, UNKNOWN_END, Embargo
 from bridge.core.states.rm import RM
-from bridge.service import guard, mirror_texts
 
 END = datetime(2030, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
 

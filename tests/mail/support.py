@@ -23,13 +23,13 @@ from typing import Any
 import gnupg
 from aiosmtpd.controller import Controller
 
+from bridge.app import delivery, process
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.core.retry import RetryPolicy
 from bridge.delivery import worker
 from bridge.mail.server import MailListener
-from bridge.service import delivery, process
 from bridge.service.app import create_app
-from bridge.service.runtime import Runtime
 from bridge.store import inbound
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness
 from tests.service.bridge_env import BridgeEnv

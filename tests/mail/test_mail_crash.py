@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
-from bridge.service.runtime import Runtime
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness
 from tests.mail.support import REPORTER, TEAM, Keyring, MailEnv, crlf, keyring, pgp_mime, text_part
 from tests.support.servers import Receiver, free_port

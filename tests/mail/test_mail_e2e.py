@@ -142,7 +142,7 @@ def links_ref(env: MailEnv) -> object:
     report = thread_report_id(env.rt.config.actor.base_url, ROOT)
     with env.rt.sessions() as session:
         [link] = links.links_for_subject(session, report)
-    from bridge.service.guard import to_ref
+    from bridge.app.guard import to_ref
 
     return to_ref(env.rt, link.ref)
 

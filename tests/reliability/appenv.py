@@ -29,6 +29,8 @@ import httpx
 
 from adapters.github.signature import sign
 from adapters.gitlab.signature import sign_standard_webhook
+from bridge.app.delivery import actor_key
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.core.errors import ConfigurationError
 from bridge.delivery.keyfetch import KeyFetcher
@@ -42,8 +44,6 @@ from bridge.httpsig.keys import (
     public_key_document,
 )
 from bridge.service.app import create_app
-from bridge.service.delivery import actor_key
-from bridge.service.runtime import Runtime
 from bridge.store import audit, inbound, outbox
 from tests.delivery.ssrf_helpers import FakeResolver, Recorder
 from tests.paths import GITHUB_CORPUS, GITLAB_CORPUS

@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 
 from adapters.github.signature import sign
+from bridge.app import delivery, process
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
-from bridge.service import delivery, process
 from bridge.service.app import create_app
-from bridge.service.runtime import Runtime
 from bridge.store import inbound, outbox
 from tests.delivery.ssrf_helpers import LoopbackServer, reply
 from tests.fakes.github.harness import (

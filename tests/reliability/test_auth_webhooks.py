@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from adapters.github.signature import sign
-from bridge.service import process
+from bridge.app import process
 from tests.reliability.appenv import (
     GH_SECRETS,
     GL_KEY,

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bridge.app import process
+from bridge.app.effects import apply_effects
 from bridge.core.effects import Comment, SetLabels
-from bridge.service import process
-from bridge.service.effects import apply_effects
 from bridge.store.inbound import InboundItem
 from tests.reliability.appenv import INBOX_PATH, AppEnv, activity, app_env, gitlab_payload
 from tests.reliability.figures import figure

@@ -204,8 +204,8 @@ def test_postgres_connections_killed_during_ingestion_never_ack_unstored(
 
 def test_database_not_there_is_503_never_2xx(tmp_path: Path) -> None:
     closed = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test?connect_timeout=2"
+    from bridge.app.runtime import Runtime
     from bridge.service.app import create_app
-    from bridge.service.runtime import Runtime
     from tests.reliability.appenv import make_config
 
     config = make_config(tmp_path, db_url=closed)

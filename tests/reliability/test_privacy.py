@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bridge.service.guard import to_ref
+from bridge.app.guard import to_ref
 from bridge.store import audit, links, state
 from bridge.store.db import transaction
 from tests.fakes.github.harness import PUBLIC_REPO

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bridge.app import process
+from bridge.app.delivery import actor_key, make_send
 from bridge.core.refs import TrackerRef
 from bridge.delivery import worker
-from bridge.service import process
-from bridge.service.delivery import actor_key, make_send
 from bridge.store import links, outbox, state
 from bridge.store.db import transaction
 from tests.fakes.github.harness import BOT, PRIVATE_REPO

@@ -9,10 +9,10 @@ import json
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from bridge.app.delivery import actor_key, make_send
 from bridge.core.retry import Verdict
 from bridge.httpsig import Signer
 from bridge.httpsig.keys import key_id_for, public_key_document
-from bridge.service.delivery import actor_key, make_send
 from bridge.store import outbox
 from bridge.store.db import transaction
 from tests.delivery.ssrf_helpers import LoopbackServer, reply

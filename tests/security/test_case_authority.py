@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bridge.service.subjects import members
+from bridge.app.subjects import members
 from bridge.store import links, state
 from bridge.store.models import CaseState, Link, Participant, StoredObject
 from bridge.store.state import case_data

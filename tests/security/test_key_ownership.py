@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 import pytest
 
+from bridge.app.delivery import actor_key
 from bridge.core.errors import AuthenticationError
 from bridge.delivery.keyfetch import KeyFetcher
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig import PrivateKey, SignatureScheme, Signer
 from bridge.httpsig.keys import FetchedKey, generate_rsa, public_key_document, public_pem
-from bridge.service.delivery import actor_key
 from bridge.store import db, outbox
 from tests.delivery.ssrf_helpers import FakeResolver
 from tests.reliability.appenv import BASE, INBOX_PATH, PEER_IP, AppEnv, activity, app_env

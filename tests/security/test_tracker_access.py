@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bridge.app.runtime import build_adapter
 from bridge.config.schema import TrackerConfig
 from bridge.core import exposure
 from bridge.core.commands import Command
@@ -21,7 +22,6 @@ from bridge.core.refs import TrackerRef
 from bridge.core.rules import CaseView, RuleSet, decide
 from bridge.core.rules.standing import Standing, check
 from bridge.core.ttlcache import TtlCache
-from bridge.service.runtime import build_adapter
 from tests.action.harness import action_env
 from tests.fakes.github.harness import PRIVATE_REPO, TOKEN, github_harness
 from tests.fakes.github.model import Comment as FakeComment

@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 import httpx
 
+from bridge.app import delivery, process
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import TrackerAdapter
-from bridge.service import delivery, process
 from bridge.service.app import create_app
-from bridge.service.runtime import Runtime
 from bridge.store import db, links, state
 from tests.fakes.github.harness import (
     BOT,

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
+from bridge.app import process
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
-from bridge.service import process
 from bridge.service.app import create_app
-from bridge.service.runtime import Runtime
 from bridge.store import audit, inbound
 from tests.support.servers import running_app
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.app import process
+from bridge.app.runtime import Runtime
 from bridge.core.errors import BridgeError
-from bridge.service import process
-from bridge.service.runtime import Runtime
 from bridge.store import audit, inbound
 from tests.service.conftest import Env, make_env, offer
 

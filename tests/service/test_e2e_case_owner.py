@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bridge.app import process
+from bridge.app.delivery import actor_key, make_send
 from bridge.delivery import worker
-from bridge.service import process
-from bridge.service.delivery import actor_key, make_send
 from bridge.store import audit, db, links, outbox, state
 from bridge.store.cases import load_case, load_report
 from tests.service.bridge_env import BridgeEnv, bridge_env
@@ -315,7 +315,7 @@ def _accepted_by_the_finder(env: BridgeEnv, case_id: str, embargo_id: str, end: 
 
 
 def test_announce_embargo_puts_our_accepted_proposal_in_force_once(tmp_path: Path) -> None:
-    from bridge.service.intents import announce_embargo
+    from bridge.app.intents import announce_embargo
 
     with owner_env(tmp_path) as env:
         _, ref, case_id = validated(env)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 
+from bridge.app import delivery, process
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.core.refs import TrackerRef
-from bridge.service import delivery, process
 from bridge.service.app import create_app
-from bridge.service.runtime import Runtime
 from tests.adapters.trac.fixtures import TracProject, trac_server  # noqa: F401 - fixture
 from tests.adapters.trac.tracd import TOKEN, TracServer, change, wait_for
 from tests.support.servers import Receiver, free_port, running_app

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
+from bridge.app.effects import apply_effects
 from bridge.core.echoes import comment_kind, event_kinds, may_be_own, with_echo_marker
 from bridge.core.effects import Comment as CommentEffect
 from bridge.core.effects import SetLabels
 from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.refs import TrackerRef
-from bridge.service.effects import apply_effects
 from bridge.store.models import TrackerWrite
 from tests.fakes.github.harness import BOT
 from tests.fakes.github.model import Comment, Label, User

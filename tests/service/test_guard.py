@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.service.guard import check_expired
+from bridge.app.guard import check_expired
 from bridge.store import state
 from tests.fakes.github.model import User
 from tests.service.conftest import FINDER, Env, make_env, offer

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bridge.app.inboxes import Inboxes, default_inbox, inbox_from_document
 from bridge.core.errors import TransientError
-from bridge.service.inboxes import Inboxes, default_inbox, inbox_from_document
 from bridge.store import audit, outbox, peers
 from tests.service.bridge_env import bridge_env
 from tests.service.test_e2e_case_owner import step

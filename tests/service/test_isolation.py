@@ -21,13 +21,13 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from bridge.app import process, workers
+from bridge.app.runtime import Runtime
+from bridge.app.supervise import Loops
 from bridge.core.errors import BridgeError
 from bridge.core.retry import Verdict
 from bridge.httpsig.keys import private_pem
-from bridge.service import process, workers
 from bridge.service.app import create_app
-from bridge.service.runtime import Runtime
-from bridge.service.supervise import Loops
 from bridge.service.webhooks import verify_and_parse
 from bridge.store import audit, db, inbound
 from bridge.store.models import Inbound
@@ -210,7 +210,7 @@ def test_any_exception_in_a_handler_fails_that_input_with_its_type_and_place(
     assert env.work() == ["failed"]
     [(status, error)] = env.inbound_rows()
     assert status == "failed"
-    assert error.startswith("internal: KeyError at bridge/service/process.py:")
+    assert error.startswith("internal: KeyError at bridge/app/process.py:")
     assert "secret report content" not in error
     assert "input.failed" in env.audit_kinds()
 

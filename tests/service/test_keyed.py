@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bridge.service.keyed import Keys, run_keyed
+from bridge.app.keyed import Keys, run_keyed
 
 
 def test_unrelated_items_run_at_the_same_time() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bridge.service.render import RenderContext
-from bridge.service.subjects import load_view, render_context
+from bridge.app.render import RenderContext
+from bridge.app.subjects import load_view, render_context
 from bridge.store import db, state
 from tests.service.conftest import FINDER, Env, make_env, offer
 from tests.service.test_mirror_case import CASE, COORD, OURS, activity, case_doc

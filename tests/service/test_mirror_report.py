@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bridge.app import process
 from bridge.core.markers import has_marker
-from bridge.service import process
 from bridge.store import audit, db, links, state
 from tests.service.conftest import ACTIVITY_JSON, FINDER, VENDOR_BASE, Env, make_env, offer
 
@@ -166,7 +166,7 @@ def test_offers_that_cannot_be_mirrored_are_ignored_with_a_reason(env: Env, shap
 
 
 def test_the_worker_handler_is_registered_for_inbox_and_dispatch() -> None:
-    from bridge.service import mirror
+    from bridge.app import mirror
 
     process.HANDLERS.clear()
     assert process._handler("inbox:vendor") is mirror.handle_activity
@@ -193,8 +193,8 @@ def test_a_first_attempt_creates_without_searching_for_the_marker(env: Env) -> N
 def test_a_crash_between_create_and_link_is_found_again_by_another_input(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bridge.app import mirror_report
     from bridge.core.errors import TransientError
-    from bridge.service import mirror_report
 
     real = mirror_report.links.add_link
 

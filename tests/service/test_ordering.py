@@ -6,10 +6,10 @@ import json
 import time
 from pathlib import Path
 
+from bridge.app.keyed import Keys
+from bridge.app.ordering import activity_keys, webhook_keys
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
 from bridge.core.refs import TrackerRef
-from bridge.service.keyed import Keys
-from bridge.service.ordering import activity_keys, webhook_keys
 from bridge.store import db, links
 from tests.service.conftest import FINDER, make_env, offer
 

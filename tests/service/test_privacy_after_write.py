@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from bridge.app.effects import apply_effects
 from bridge.core.effects import Comment
 from bridge.core.errors import NotPrivateError
 from bridge.core.refs import TrackerRef
-from bridge.service.effects import apply_effects
 from tests.fakes.github import harness as gh
 from tests.service.conftest import Env, make_env, offer
 

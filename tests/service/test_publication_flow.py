@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bridge.app import process
 from bridge.config.publication import CveConfig, PublicationConfig, PublisherConfig, WriteConfig
 from bridge.core.records.fields import CaseFields
 from bridge.core.refs import TrackerRef
 from bridge.publish.validate import validate_csaf, validate_cve, validate_osv
-from bridge.service import process
 from bridge.store import db, state
 from bridge.store.fields import load_fields
 from tests.core.records.samples import CNA, EDITS

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from adapters.github.signature import sign
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.httpsig.keys import new_key_file
-from bridge.service.runtime import Runtime
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness
 from tests.fakes.github.model import Label, User
 from tests.service.bridge_env import BridgeEnv

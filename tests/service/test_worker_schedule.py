@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.app import guard, process
+from bridge.app.effects import apply_effects
 from bridge.core.effects import Comment
-from bridge.service import guard, process
-from bridge.service.effects import apply_effects
 from tests.service.bridge_env import bridge_env
 
 

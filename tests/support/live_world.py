@@ -31,10 +31,10 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bridge.app.delivery import actor_key, make_send
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.service.app import create_app
-from bridge.service.delivery import actor_key, make_send
-from bridge.service.runtime import Runtime
 from bridge.store import links
 from bridge.store.models import Inbound, Outbox
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness

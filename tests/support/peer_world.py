@@ -24,15 +24,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bridge.app import process
+from bridge.app.delivery import actor_key, make_send
+from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.coord import linking
 from bridge.core.refs import TrackerRef
 from bridge.core.states.em import EM
 from bridge.delivery import worker
-from bridge.service import process
 from bridge.service.app import create_app
-from bridge.service.delivery import actor_key, make_send
-from bridge.service.runtime import Runtime
 from bridge.store import cases, db, inbound, links, state
 from bridge.store.models import Inbound, Outbox
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness

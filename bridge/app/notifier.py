@@ -12,11 +12,11 @@ import logging
 
 import httpx
 
+from bridge.app.runtime import Runtime
 from bridge.core.errors import BridgeError
 from bridge.delivery.bounded import BoundedTransport
 from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.logs import event
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db
 
 log = logging.getLogger("bridge.notifier")

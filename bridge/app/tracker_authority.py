@@ -20,6 +20,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from bridge.app.runtime import Runtime
 from bridge.core import exposure
 from bridge.core.effects import SetLabels, TrackerEffect
 from bridge.core.errors import NotFound, NotPrivateError
@@ -27,7 +28,6 @@ from bridge.core.events import TrackerEvent
 from bridge.core.refs import TrackerRef, parse_ref
 from bridge.core.rules.standing import NEVER_ON_PUBLIC, Standing, needs_standing
 from bridge.core.tracker import TrackerAdapter
-from bridge.service.runtime import Runtime
 from bridge.store import links, state
 from bridge.store.links import Relation
 from bridge.store.subjects import subjects_for_ref

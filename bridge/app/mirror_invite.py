@@ -7,16 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bridge.core.case.claims import Claim
-from bridge.core.case.documents import case_from_document, with_known_end
-from bridge.core.case.model import Known
-from bridge.core.effects import Comment
-from bridge.core.refs import TrackerRef
-from bridge.core.vocab.base import ref_id, ref_ids
-from bridge.core.vocab.emit import to_wire
-from bridge.core.vocab.objects import VulnerabilityCase
-from bridge.service.guard import marker_planted
-from bridge.service.mirror_base import (
+from bridge.app.guard import marker_planted
+from bridge.app.mirror_base import (
     Context,
     Mirrored,
     Planned,
@@ -26,8 +18,16 @@ from bridge.service.mirror_base import (
     planned,
     put_participant,
 )
-from bridge.service.mirror_report import destination
-from bridge.service.mirror_texts import invitation_comment, invitation_title
+from bridge.app.mirror_report import destination
+from bridge.app.mirror_texts import invitation_comment, invitation_title
+from bridge.core.case.claims import Claim
+from bridge.core.case.documents import case_from_document, with_known_end
+from bridge.core.case.model import Known
+from bridge.core.effects import Comment
+from bridge.core.refs import TrackerRef
+from bridge.core.vocab.base import ref_id, ref_ids
+from bridge.core.vocab.emit import to_wire
+from bridge.core.vocab.objects import VulnerabilityCase
 from bridge.store import db, links, state
 from bridge.store.cases import INVITATION, embargo_data, embargo_ref
 

@@ -18,6 +18,10 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from bridge.app.effects import apply_effects
+from bridge.app.guard import privacy_refused, to_ref
+from bridge.app.mirror_texts import Row, participants_comment, participants_table
+from bridge.app.runtime import Runtime
 from bridge.core import labels as label_specs
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import NotPrivateError
@@ -26,10 +30,6 @@ from bridge.core.states.em import EM
 from bridge.core.states.label_map import LABEL_BY_EM
 from bridge.core.vocab.activities import Activity
 from bridge.core.vocab.base import ref_id
-from bridge.service.effects import apply_effects
-from bridge.service.guard import privacy_refused, to_ref
-from bridge.service.mirror_texts import Row, participants_comment, participants_table
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, links, state
 from bridge.store.inbound import InboundItem
 from bridge.store.state import case_data

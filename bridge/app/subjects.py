@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.app.inboxes import default_inbox
+from bridge.app.render import RenderContext, load_activity
 from bridge.core.rules import CaseView
 from bridge.core.rules.audience import addressees
 from bridge.core.rules.owner import participant_id
@@ -30,8 +32,6 @@ from bridge.core.states.em import EM, IN_FORCE, PENDING, UNKNOWN_END, Embargo
 from bridge.core.states.rm import RM
 from bridge.core.vocab.activities import Invite, Offer
 from bridge.core.vocab.objects import VulnerabilityCase
-from bridge.service.inboxes import default_inbox
-from bridge.service.render import RenderContext, load_activity
 from bridge.store import links, state
 from bridge.store.cases import INVITATION, embargo_ref, invitations
 from bridge.store.fields import load_fields
@@ -166,5 +166,5 @@ def recipients(activity: dict[str, Any], our_actor: str) -> list[tuple[str, str]
     """The actors ``activity`` is addressed to (``to``/``cc``/``bto``/``bcc``) but us, each with
     ``{id}/inbox/``: the key the outbox orders the actor's messages by, and the inbox used
     only when the actor's document cannot be fetched — delivery sends to the inbox the
-    document names (``bridge.service.inboxes``)."""
+    document names (``bridge.app.inboxes``)."""
     return [(actor, default_inbox(actor)) for actor in addressees(activity, our_actor)]

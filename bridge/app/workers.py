@@ -1,7 +1,7 @@
 """Starting this process's background loops (processing, delivery), each supervised.
 
 ``start_workers`` is what ``serve`` (unless ``--no-worker``) and ``worker`` call. Every loop
-runs under ``bridge.service.supervise``: restarted when it crashes, heartbeats for
+runs under ``bridge.app.supervise``: restarted when it crashes, heartbeats for
 ``/readyz``. Delivery is isolated per row as processing is per input: an unexpected exception
 while sending one row becomes that row's retry (``internal: <Type> at <place>``), dead-lettered
 at the attempt bound like any other failure, and the loop goes on.
@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 
+from bridge.app import supervise
+from bridge.app.faults import describe
+from bridge.app.runtime import Runtime
 from bridge.core.errors import BridgeError
 from bridge.core.retry import Verdict
 from bridge.delivery import worker
 from bridge.delivery.outcome import DeliveryOutcome
 from bridge.logs import event
-from bridge.service import supervise
-from bridge.service.faults import describe
-from bridge.service.runtime import Runtime
 from bridge.store.outbox import OutboxItem
 
 log = logging.getLogger("bridge.deliver")
@@ -46,14 +46,14 @@ def isolated(rt: Runtime, send: worker.Send) -> worker.Send:
 
 
 def _deliver(rt: Runtime, worker_id: str, stop: threading.Event) -> None:
-    from bridge.service.delivery import actor_key, make_send, run_delivery
+    from bridge.app.delivery import actor_key, make_send, run_delivery
 
     run_delivery(rt, worker_id, stop, send=isolated(rt, make_send(rt, actor_key(rt))))
 
 
 def start_workers(rt: Runtime, stop: threading.Event, name: str) -> list[threading.Thread]:
     """The processing and delivery loops in supervised daemon threads."""
-    from bridge.service import guard, process
+    from bridge.app import guard, process
 
     # Import what the worker threads would import lazily, here, before they start: two
     # threads importing one package's cyclic modules at once can each see the other's

@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bridge.app.faults import describe
 from bridge.logs import event
-from bridge.service.faults import describe
 
 log = logging.getLogger("bridge.supervise")
 

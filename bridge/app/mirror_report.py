@@ -13,6 +13,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bridge.app.afterwrite import recheck
+from bridge.app.finish import finish_item
+from bridge.app.guard import marker_planted, privacy_refused
+from bridge.app.mirror_base import Context, Mirrored
+from bridge.app.mirror_texts import Row, participants_table, report_body, report_title
 from bridge.core.case.authority import report_tied
 from bridge.core.case.model import Report
 from bridge.core.effects import Destination
@@ -20,11 +25,6 @@ from bridge.core.errors import ConfigurationError, NotPrivateError
 from bridge.core.vocab.base import ref_ids
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.objects import VulnerabilityReport
-from bridge.service.afterwrite import recheck
-from bridge.service.finish import finish_item
-from bridge.service.guard import marker_planted, privacy_refused
-from bridge.service.mirror_base import Context, Mirrored
-from bridge.service.mirror_texts import Row, participants_table, report_body, report_title
 from bridge.store import audit, cases, db, links, state
 
 RECEIVED_LABEL = "vultron:received"

@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bridge.app.afterwrite import recheck
+from bridge.app.runtime import Runtime
+from bridge.app.tracker_authority import exposure_checked
 from bridge.core.echoes import comment_kind, event_kinds, with_echo_marker
 from bridge.core.effects import (
     Close,
@@ -22,9 +25,6 @@ from bridge.core.effects import (
 )
 from bridge.core.errors import BridgeError, NotPrivateError
 from bridge.core.events import TrackerEvent
-from bridge.service.afterwrite import recheck
-from bridge.service.runtime import Runtime
-from bridge.service.tracker_authority import exposure_checked
 from bridge.store import db, writes
 
 log = logging.getLogger("bridge.effects")

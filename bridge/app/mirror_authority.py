@@ -12,15 +12,15 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bridge import metrics
+from bridge.app.mirror_base import Context, Mirrored, Planned, apply_plan, linked_refs
+from bridge.app.mirror_texts import inline
 from bridge.core.case import Claim, Known, Verdict, authorize
 from bridge.core.case.authority import owner_of, tied_reports
 from bridge.core.case.documents import case_from_document
 from bridge.core.case.model import Case
 from bridge.core.effects import Comment
 from bridge.core.vocab.objects import VulnerabilityCase
-from bridge.service import metrics
-from bridge.service.mirror_base import Context, Mirrored, Planned, apply_plan, linked_refs
-from bridge.service.mirror_texts import inline
 from bridge.store import audit, cases, db
 
 log = logging.getLogger("bridge.mirror")

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bridge import metrics
+from bridge.app import tracker_authority
+from bridge.app.effects import apply_effects, bot_identity, echo_kinds
+from bridge.app.guard import Breach, alert_breaches, project_breaches
+from bridge.app.intents import apply_decision
+from bridge.app.runtime import Runtime
+from bridge.app.subjects import load_view, set_issue_state
 from bridge.core.echoes import may_be_own
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
@@ -17,12 +24,6 @@ from bridge.core.labels import exclusive_with
 from bridge.core.mentions import mentioned_refs
 from bridge.core.rules import decide
 from bridge.publish.at_publication import after_decision
-from bridge.service import metrics, tracker_authority
-from bridge.service.effects import apply_effects, bot_identity, echo_kinds
-from bridge.service.guard import Breach, alert_breaches, project_breaches
-from bridge.service.intents import apply_decision
-from bridge.service.runtime import Runtime
-from bridge.service.subjects import load_view, set_issue_state
 from bridge.store import audit, db, links, writes
 from bridge.store.fields import save_fields
 from bridge.store.inbound import InboundItem

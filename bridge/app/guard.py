@@ -19,6 +19,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bridge import metrics
+from bridge.app.effects import apply_effects
+from bridge.app.notifier import notify
+from bridge.app.runtime import Runtime
 from bridge.core import labels as label_specs
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import BridgeError
@@ -27,10 +31,6 @@ from bridge.core.refs import TrackerRef, parse_ref
 from bridge.core.safetext import code
 from bridge.core.states.em import EM, IN_FORCE
 from bridge.core.times import when
-from bridge.service import metrics
-from bridge.service.effects import apply_effects
-from bridge.service.notifier import notify
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, links, state
 from bridge.store.subjects import subjects_for_ref
 

@@ -1,5 +1,5 @@
 """What a stored input touches: the keys that keep related inputs in order when a worker
-processes a batch concurrently (see ``bridge.service.keyed``).
+processes a batch concurrently (see ``bridge.app.keyed``).
 
 - an activity (``inbox:``/``dispatch:``): its own id and every id it names below it — the
   object, target, context, reports inside a case, the Invite an Accept answers — but not
@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bridge.app.keyed import Keys
+from bridge.app.runtime import Runtime
 from bridge.core.events import WebhookResult
-from bridge.service.keyed import Keys
-from bridge.service.runtime import Runtime
 from bridge.store import links
 from bridge.store.inbound import InboundItem
 

@@ -13,12 +13,12 @@ already sent to watchers.
 
 from __future__ import annotations
 
+from bridge import metrics
+from bridge.app.notifier import notify
+from bridge.app.runtime import Runtime
 from bridge.core.errors import BridgeError, NotPrivateError
 from bridge.core.refs import TrackerRef
 from bridge.core.tracker import TrackerAdapter
-from bridge.service import metrics
-from bridge.service.notifier import notify
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db
 
 

@@ -2,7 +2,7 @@
 
 Inputs are claimed with a lease (a crashed worker's claims come back after it expires) and
 processed outside the claiming transaction, several at once (``processing.concurrency``),
-inputs about one case, report or tracker project kept in order (``bridge.service.ordering``).
+inputs about one case, report or tracker project kept in order (``bridge.app.ordering``).
 Retryable errors (rate limits, transient faults)
 release the input for a later attempt on the retry policy's schedule; permanent ones mark it
 failed with the reason — visible to operators, requeueable — never silently dropped.
@@ -20,14 +20,14 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import OperationalError
 
+from bridge import metrics
+from bridge.app.faults import describe
+from bridge.app.finish import finish_item
+from bridge.app.keyed import run_keyed
+from bridge.app.ordering import ordering_keys
+from bridge.app.runtime import Runtime
 from bridge.core.errors import RETRYABLE, BridgeError, RateLimited, TransientError
 from bridge.logs import event
-from bridge.service import metrics
-from bridge.service.faults import describe
-from bridge.service.finish import finish_item
-from bridge.service.keyed import run_keyed
-from bridge.service.ordering import ordering_keys
-from bridge.service.runtime import Runtime
 from bridge.store import db, inbound
 from bridge.store.inbound import InboundItem
 
@@ -45,16 +45,16 @@ def _handler(source: str) -> Handler | None:
 
 
 def _load_handlers() -> None:
-    from bridge.service.outbound import handle_webhook
+    from bridge.app.outbound import handle_webhook
 
     HANDLERS.setdefault("webhook", handle_webhook)
     from bridge.mail.handle import handle_mail
 
     HANDLERS.setdefault("mail", handle_mail)
     try:
-        mirror = importlib.import_module("bridge.service.mirror")
+        mirror = importlib.import_module("bridge.app.mirror")
     except ModuleNotFoundError as exc:  # inbound mirroring not installed in this build
-        if exc.name != "bridge.service.mirror":
+        if exc.name != "bridge.app.mirror":
             raise
         return
     HANDLERS.setdefault("inbox", mirror.handle_activity)
@@ -70,7 +70,7 @@ def process_one(rt: Runtime, item: InboundItem, rnd: Callable[[], float] = rando
 
     Nothing an input does can escape: a retryable error (or the database going away) retries
     it on the policy's schedule, any other error — a ``BridgeError`` or a bug — marks this one
-    input failed with the reason (``bridge.service.faults.describe`` for the unexpected:
+    input failed with the reason (``bridge.app.faults.describe`` for the unexpected:
     type and place, never the message), audited and logged; the worker goes on."""
     handler = _handler(item.source)
     status, error = "done", None
@@ -151,7 +151,7 @@ SCHEDULE_SECONDS = 60.0
 
 def run_scheduled(rt: Runtime) -> None:
     """Scheduled work: note ended embargoes on their linked issues (idempotent)."""
-    from bridge.service import guard
+    from bridge.app import guard
 
     try:
         guard.check_expired(rt)

@@ -13,6 +13,13 @@ from __future__ import annotations
 
 import logging
 
+from bridge.app import mirror_authority as authority
+from bridge.app import mirror_case as case
+from bridge.app import mirror_embargo as embargo
+from bridge.app import mirror_invite as invite
+from bridge.app.mirror_base import Context, Mirrored
+from bridge.app.mirror_report import on_offer
+from bridge.app.runtime import Runtime
 from bridge.core.case.claims import Act, claim_of
 from bridge.core.catalogue.classify import classify
 from bridge.core.jsonload import load_json
@@ -30,13 +37,6 @@ from bridge.core.vocab.objects import (
     VulnerabilityReport,
 )
 from bridge.core.vocab.parse import parse_activity
-from bridge.service import mirror_authority as authority
-from bridge.service import mirror_case as case
-from bridge.service import mirror_embargo as embargo
-from bridge.service import mirror_invite as invite
-from bridge.service.mirror_base import Context, Mirrored
-from bridge.service.mirror_report import on_offer
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, inbound
 from bridge.store.inbound import InboundItem
 

@@ -22,8 +22,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bridge.app.runtime import Runtime
 from bridge.core.errors import BridgeError
-from bridge.service.runtime import Runtime
 from bridge.store import audit, db, peers
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ and the adapter from outbox rows to what the sender posts.
 Before each send: a message carrying report content goes only to an admitted participant of
 its case (or report) as the store knows them now — anyone else's copy is dead-lettered with the
 reason (``bridge.core.rules.audience.content_refusal``) — and the inbox is the one the
-recipient's actor document names (``bridge.service.inboxes``).
+recipient's actor document names (``bridge.app.inboxes``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy.orm import Session
 
+from bridge.app.inboxes import Inboxes
+from bridge.app.runtime import Runtime
+from bridge.app.subjects import members
 from bridge.core.retry import Verdict
 from bridge.core.rules.audience import content_refusal, subjects_of
 from bridge.delivery import worker
@@ -28,9 +31,6 @@ from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig.keys import PrivateKey, load_key_file, load_or_generate, load_private_pem
 from bridge.httpsig.signer import Signer
 from bridge.mail.outgoing import is_mail_recipient, send_to_reporter
-from bridge.service.inboxes import Inboxes
-from bridge.service.runtime import Runtime
-from bridge.service.subjects import members
 from bridge.store import db, state
 from bridge.store.cases import INVITATION
 from bridge.store.outbox import OutboxItem

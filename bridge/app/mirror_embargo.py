@@ -24,6 +24,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.app import intents
+from bridge.app.mirror_base import (
+    Context,
+    Mirrored,
+    Planned,
+    em_label_effects,
+    ensure_case,
+    linked_refs,
+    planned,
+    put_participant,
+)
+from bridge.app.mirror_case import case_of
+from bridge.app.mirror_texts import embargo_changed, embargo_proposed
+from bridge.app.subjects import load_view, save_view
 from bridge.core.case.model import EmbargoRef
 from bridge.core.catalogue.classify import classify
 from bridge.core.effects import Comment
@@ -36,20 +50,6 @@ from bridge.core.vocab.base import ref_id
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.enums import EM as WireEM
 from bridge.core.vocab.objects import EmbargoEvent
-from bridge.service import intents
-from bridge.service.mirror_base import (
-    Context,
-    Mirrored,
-    Planned,
-    em_label_effects,
-    ensure_case,
-    linked_refs,
-    planned,
-    put_participant,
-)
-from bridge.service.mirror_case import case_of
-from bridge.service.mirror_texts import embargo_changed, embargo_proposed
-from bridge.service.subjects import load_view, save_view
 from bridge.store import state
 from bridge.store.cases import embargo_data, update_data
 from bridge.store.state import case_data

@@ -15,6 +15,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bridge.app.supervise import Loops
 from bridge.config import BridgeConfig
 from bridge.config.schema import TrackerConfig
 from bridge.core.effects import TrackerEffect
@@ -22,7 +23,6 @@ from bridge.core.errors import ConfigurationError
 from bridge.core.retry import RetryPolicy
 from bridge.core.rules import RuleSet
 from bridge.core.tracker import TrackerAdapter
-from bridge.service.supervise import Loops
 from bridge.store import db
 
 AdapterFactory = Callable[[str, TrackerConfig], TrackerAdapter]
@@ -94,9 +94,9 @@ class Runtime:
             return self._adapters[name]
 
     def apply_effects(self, tracker: str, effects: Sequence[TrackerEffect]) -> None:
-        """``bridge.service.effects.apply_effects`` on this runtime: the applier handed to
+        """``bridge.app.effects.apply_effects`` on this runtime: the applier handed to
         code below the service (``bridge.coord.reconcile``)."""
-        from bridge.service.effects import apply_effects
+        from bridge.app.effects import apply_effects
 
         apply_effects(self, tracker, effects)
 

@@ -26,6 +26,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.app.render import load_activity, render
+from bridge.app.runtime import Runtime
+from bridge.app.subjects import load_view, recipients, render_context, save_view
 from bridge.core.rules import CaseView, Decision, Intent
 from bridge.core.rules.decide import ADD_EMBARGO_TO_CASE, CREATE_CASE
 from bridge.core.rules.owner import (
@@ -38,9 +41,6 @@ from bridge.core.rules.owner import (
 from bridge.core.vocab.activities import Offer
 from bridge.core.vocab.base import ASObject
 from bridge.core.vocab.objects import EmbargoEvent, VulnerabilityCase, VulnerabilityReport
-from bridge.service.render import load_activity, render
-from bridge.service.runtime import Runtime
-from bridge.service.subjects import load_view, recipients, render_context, save_view
 from bridge.store import audit, links, outbox, state
 from bridge.store.cases import (
     INVITATION,

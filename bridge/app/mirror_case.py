@@ -14,6 +14,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bridge.app.mirror_base import (
+    Context,
+    Mirrored,
+    Planned,
+    em_label_effects,
+    ensure_case,
+    linked_refs,
+    participants_effects,
+    planned,
+    put_participant,
+    put_status,
+    pxa_label_effects,
+    refresh_vfd,
+    resolve_subject,
+)
+from bridge.app.mirror_texts import note_comment
 from bridge.core.case.authority import tied_reports
 from bridge.core.case.documents import case_from_document, with_known_end
 from bridge.core.case.model import EmbargoRef, Known
@@ -33,22 +49,6 @@ from bridge.core.vocab.objects import (
     VulnerabilityCase,
 )
 from bridge.core.vocab.parse import parse_document
-from bridge.service.mirror_base import (
-    Context,
-    Mirrored,
-    Planned,
-    em_label_effects,
-    ensure_case,
-    linked_refs,
-    participants_effects,
-    planned,
-    put_participant,
-    put_status,
-    pxa_label_effects,
-    refresh_vfd,
-    resolve_subject,
-)
-from bridge.service.mirror_texts import note_comment
 from bridge.store import audit, links, state
 from bridge.store.cases import embargo_data
 
