@@ -12,7 +12,8 @@ each import is checked against three rules:
    layer above its own: the pure core; the store, delivery, signatures, configuration and the
    tracker adapters; the use cases (``bridge/app``, ``bridge/mail``, ``bridge/publish``,
    ``bridge/coord``); the edges (``bridge/service``'s HTTP routes, ``bridge/action``,
-   ``bridge/cli``). Every module of the packages is on a layer (``test_every_module_is_on_a_layer``).
+   ``bridge/cli``). Every module of the packages is on a layer
+   (``test_every_module_is_on_a_layer``).
 
 What breaks a rule today is in ``EXCEPTIONS``, each with its reason; the list may only
 shrink: an exception that no longer matches a real import fails too (remove it), and any new

@@ -13,8 +13,8 @@ CORE = REPO / "bridge" / "core"
 FORBIDDEN_IN_CORE = {
     "fastapi", "starlette", "httpx", "sqlalchemy", "alembic", "github", "gitlab", "uvicorn",
     "requests", "socket", "urllib.request", "http.client", "subprocess", "asyncio", "psycopg",
-    "time", "random", "os", "tenacity", "prometheus_client", "bridge.store", "bridge.service", "bridge.app",
-    "bridge.delivery", "adapters",
+    "time", "random", "os", "tenacity", "prometheus_client", "bridge.store", "bridge.service",
+    "bridge.app", "bridge.delivery", "adapters",
 }
 MAX_LINES = 450
 

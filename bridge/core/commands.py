@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "fields": "post the case's publication fields as a private comment",
     "ssvc": "answer SSVC coordinator triage: <decision point> <value>, or a vector; the "
             "outcome is proposed as the RM transition",
+    "withdraw": "withdraw the published records (OSV `withdrawn`) when it was not a "
+                "vulnerability after all; the reason may follow",
     "reply": "send the rest of the line to the reporter alone (by email when they wrote by "
              "email)",
     "status": "post the case's current state as a private comment",
@@ -70,7 +72,7 @@ def _parse_rest(rest: str) -> Command:
         if not tail:
             return Command(name="help", error=f"/vultron {name} needs text after it")
         return Command(name=name, text=tail)
-    if name in ("set", "add", "unset", "ssvc"):  # parsed by bridge.core.records (edit, ssvc)
+    if name in ("set", "add", "unset", "ssvc", "withdraw"):  # parsed by bridge.core.records
         return Command(name=name, text=tail)
     if name == "case":
         action = tail.split()[0].lower() if tail else ""

@@ -67,13 +67,17 @@ def _comment(ref: TrackerRef, title: str, written: list[str], problems: list[str
 
 def after_decision(session: Session, rt: Runtime, subject: str | None, decision: Decision,
                    ref: TrackerRef | None, now: float) -> Decision:
-    """The decision, with a private comment on ``ref`` about the records its CP wrote."""
-    if not subject or "CP" not in {i.message for i in decision.intents}:
+    """The decision, with a private comment on ``ref`` about the records its CP (or a
+    withdrawal, ``decision.rewrite``) wrote."""
+    publishing = "CP" in {i.message for i in decision.intents}
+    if not subject or not (publishing or decision.rewrite):
         return decision
     when = rt.now()
     fields = load_fields(session, subject)
-    written, problems = write_records(session, rt, subject,
-                                      rt.config.publication.write.formats, when)
+    formats = rt.config.publication.write.formats
+    if not publishing:
+        formats = tuple(f for f in formats if f in decision.rewrite)
+    written, problems = write_records(session, rt, subject, formats, when)
     if written and fields.published_at is None:
         save_fields(session, subject, fields.with_changes(published_at=when), now)
     if not (written or problems):
@@ -82,5 +86,6 @@ def after_decision(session: Session, rt: Runtime, subject: str | None, decision:
                  {"written": written, "problems": problems}, now)
     extra: tuple[TrackerEffect, ...] = ()
     if ref is not None:
-        extra = (_comment(ref, "publication records", written, problems),)
+        title = "publication records" if publishing else "withdrawn records"
+        extra = (_comment(ref, title, written, problems),)
     return replace(decision, effects=decision.effects + extra)

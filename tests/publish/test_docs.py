@@ -46,3 +46,16 @@ def test_shell_examples_name_real_commands_and_formats() -> None:
         words = line.split()
         assert words[0] == "vultron-bridge" and words[1] in COMMANDS, line
         assert words[words.index("--format") + 1] in ("cve", "csaf", "osv")
+
+
+SSVC_EXAMPLES = re.findall(r"`/vultron ssvc ([^`]+)`", DOC)
+
+
+def test_ssvc_examples_parse_and_the_last_one_is_complete() -> None:
+    from bridge.core.records import ssvc
+    examples = [e for e in SSVC_EXAMPLES if "<" not in e and "…" not in e]
+    assert len(examples) >= 3
+    answers: dict[str, str] = {}
+    for example in examples:
+        answers = ssvc.answer(answers, example)
+    assert ssvc.outcome(answers) == "coordinate"

@@ -142,3 +142,66 @@ def test_publication_during_the_embargo_writes_nothing(tmp_path: Path) -> None:
         assert "vultron:embargo-breach" in labels(env, ref)
         assert not records.exists()
         assert CANARY not in public_text(env, records)
+
+
+def test_withdrawal_after_publication_rewrites_the_osv_entry(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    with bridge_env(tmp_path, workers=False) as env:
+        configure(env, records)
+        report_id, ref = env.seed_report(content=CANARY)
+        env.human_comment(ref, "/vultron validate\n/vultron engage")
+        drain(env)
+        case_id = case_of(env, report_id)
+        env.human_comment(ref, "/vultron withdraw it was a false positive")  # nothing published
+        drain(env)
+        assert any("never published" in body and "nothing was changed" in body
+                   for body in comments(env, ref))
+        assert fields_of(env, case_id).withdrawn_at is None
+
+        env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in EDITS))
+        drain(env)
+        env.human_label(ref, "vultron:public")
+        drain(env)
+        osv_file = records / f"osv/x_vultron-{case_id.rsplit('/', 1)[1]}.json"
+        cve_file = records / "cve/CVE-2026-10001.json"
+        published = json.loads(osv_file.read_text())
+        assert "withdrawn" not in published
+        cve_before = cve_file.read_bytes()
+
+        env.human_comment(ref, "/vultron withdraw not a vulnerability after all")
+        drain(env)
+        withdrawn = json.loads(osv_file.read_text())
+        validate_osv(withdrawn)
+        assert withdrawn["withdrawn"] >= published["published"]
+        assert withdrawn["published"] == published["published"]
+        assert cve_file.read_bytes() == cve_before  # only the OSV entry is written again
+        assert fields_of(env, case_id).withdrawn_at is not None
+        assert any("withdrawn records" in body and osv_file.name in body
+                   for body in comments(env, ref))
+
+        env.human_comment(ref, "/vultron withdraw")  # twice: refused, the time kept
+        drain(env)
+        assert any("withdrawn already" in body for body in comments(env, ref))
+        assert json.loads(osv_file.read_text())["withdrawn"] == withdrawn["withdrawn"]
+
+
+def test_ssvc_triage_on_the_tracker_proposes_the_transition(tmp_path: Path) -> None:
+    with bridge_env(tmp_path, workers=False) as env:
+        report_id, ref = env.seed_report(content=CANARY)
+        env.human_comment(ref, "/vultron ssvc public no contacted yes")
+        drain(env)
+        sent = env.outbox_count()
+        assert fields_of(env, report_id).ssvc == "SSVCv2/RP:N/SCON:Y/"
+        assert any("unanswered: credibility, cardinality, engagement, utility, safety" in body
+                   for body in comments(env, ref))
+        env.human_comment(ref, "/vultron ssvc SSVCv2/RC:C/SC:M/SE:U/U:S/PSI:S/")
+        drain(env)
+        assert fields_of(env, report_id).ssvc == "SSVCv2/RP:N/SCON:Y/RC:C/SC:M/SE:U/U:S/PSI:S/"
+        last = comments(env, ref)[-1]
+        assert "**coordinate**" in last and "/vultron validate" in last
+        assert "vultron:valid" not in labels(env, ref)  # proposed, not made: nothing sent
+        assert env.outbox_count() == sent
+        env.human_comment(ref, "/vultron ssvc credibility maybe")
+        drain(env)
+        assert "report credibility is one of: not credible, credible" in comments(env, ref)[-1]
+        assert fields_of(env, report_id).ssvc.endswith("PSI:S/")  # unchanged

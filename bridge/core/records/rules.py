@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bridge.core.errors import InputError
 from bridge.core.records import requirements, ssvc
@@ -84,6 +85,23 @@ def on_ssvc(text: str, fields: CaseFields) -> FieldOutcome:
     tail = f"\n\n{proposal}" if proposal else ""
     return FieldOutcome(f"{HEADER}: SSVC coordinator triage: {ssvc.describe(answers)}{tail}\n",
                         fields=new)
+
+
+def on_withdraw(fields: CaseFields, now: datetime) -> FieldOutcome:
+    """``/vultron withdraw``: the published records are withdrawn as of ``now`` (OSV's
+    ``withdrawn``); refused for a case never published, or withdrawn already."""
+    if fields.published_at is None:
+        reason = ("this case's records were never published (the bridge writes them at "
+                  "publication: `vultron:public` or `/vultron published`)")
+        return _refused(reason, "`/vultron invalidate` or `/vultron close` ends a report that "
+                                "was never published")
+    if fields.withdrawn_at is not None:
+        reason = f"the records were withdrawn already, on {fields.withdrawn_at.isoformat()}"
+        return _refused(reason, "`/vultron withdraw` once, after publication")
+    return FieldOutcome(f"{HEADER}: the published records are withdrawn as of "
+                        f"{now.isoformat()}: the OSV entry is written again with `withdrawn`; "
+                        "a CVE record is rejected by its CNA in CVE Services (`cve reject`)\n",
+                        fields=fields.with_changes(withdrawn_at=now))
 
 
 def on_command(name: str, text: str, fields: CaseFields) -> FieldOutcome:

@@ -41,6 +41,8 @@ class Action(StrEnum):
     """``set``/``add``/``unset``/``fields``: the case's publication fields."""
     SSVC = "ssvc"
     """SSVC coordinator triage answers (kept with the fields; the outcome is proposed)."""
+    WITHDRAW = "withdraw"
+    """Withdraw the published records (kept with the fields: ``withdrawn_at``)."""
     HELP = "help"
 
 

@@ -93,6 +93,8 @@ class Decision:
     """An alarm for the notifier (embargo breach)."""
     fields: CaseFields | None = None
     """Publication fields to store (``/vultron set|add|unset``; None: unchanged)."""
+    rewrite: tuple[str, ...] = ()
+    """Publication records to write again now (``/vultron withdraw``: ``osv``)."""
 
 
 def _ignored(reason: str) -> Decision:
@@ -198,6 +200,10 @@ def decide(
 
 def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
            rules: RuleSet, now: datetime) -> Decision:
+    if action is Action.WITHDRAW:
+        out = field_rules.on_withdraw(view.fields, now)
+        return Decision(effects=(Comment(ref=ref, body=out.comment),), fields=out.fields,
+                        refused=out.refused, rewrite=("osv",) if out.fields else ())
     if action.value in field_rules.COMMANDS:  # the case's publication fields
         out = field_rules.on_command(action.value, event.command.text if event.command else "",
                                      view.fields)

@@ -115,3 +115,38 @@ def test_configured_requirement_on_validate() -> None:
     rules = RuleSet(requirements={"validate": ("description",)})
     d = decide(cmd("/vultron validate"), view(rm=RM.RECEIVED), rules, NOW)
     assert d.refused and "a description" in comments(d)[0]
+
+
+def test_O21_withdraw_of_a_published_case_keeps_the_time_and_rewrites_the_osv_entry() -> None:
+    published = complete().with_changes(published_at=datetime(2026, 2, 1, tzinfo=UTC))
+    d = decide(cmd("/vultron withdraw not a vulnerability after all"),
+               view(published, cs="VFDPxa"), RuleSet(), NOW)
+    assert d.fields is not None and d.fields.withdrawn_at == NOW
+    assert d.fields.with_changes(withdrawn_at=None) == published  # nothing else changes
+    assert d.rewrite == ("osv",) and not d.intents and d.refused is None
+    (body,) = comments(d)
+    assert "withdrawn as of 2026-03-02T12:00:00+00:00" in body
+
+
+@pytest.mark.parametrize(("fields", "why"), [
+    (complete(), "never published"),
+    (complete().with_changes(published_at=datetime(2026, 2, 1, tzinfo=UTC),
+                             withdrawn_at=datetime(2026, 2, 5, tzinfo=UTC)),
+     "withdrawn already, on 2026-02-05T00:00:00+00:00"),
+])
+def test_O21_withdraw_is_refused_before_publication_and_once_done(fields: CaseFields,
+                                                               why: str) -> None:
+    d = decide(cmd("/vultron withdraw"), view(fields, cs="VFDPxa"), RuleSet(), NOW)
+    assert d.fields is None and d.rewrite == () and not d.intents
+    assert d.refused is not None and why in d.refused
+    (body,) = comments(d)
+    assert "nothing was changed" in body and why in body
+
+
+def test_O20_ssvc_keeps_the_answers_and_only_proposes_the_transition() -> None:
+    d = decide(cmd("/vultron ssvc SSVCv2/RP:Y/SCON:N/RC:NC/SC:O/SE:A/U:L/PSI:M/"),
+               view(rm=RM.RECEIVED), RuleSet(), NOW)
+    assert d.fields is not None and d.fields.ssvc == "SSVCv2/RP:Y/SCON:N/RC:NC/SC:O/SE:A/U:L/PSI:M/"
+    assert not d.intents and d.view is None and d.refused is None  # nothing sent, RM unchanged
+    (body,) = comments(d)
+    assert "**decline**" in body and "/vultron invalidate" in body
