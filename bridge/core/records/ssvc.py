@@ -23,6 +23,8 @@ from bridge.core.errors import InputError
 from bridge.core.records.ssvc_table import ROWS
 
 PREFIX = "SSVCv2/"
+LABEL_PREFIX = "ssvc:"
+"""A label ``ssvc:<decision point>:<value>`` answers one point (``ssvc:public:no``)."""
 OUTCOMES = ("decline", "track", "coordinate")
 """From least to most involvement."""
 
@@ -191,3 +193,15 @@ def proposal(answers: Answers) -> str | None:
     transition, how = PROPOSED[result]
     return (f"SSVC coordinator triage says **{result}**: the bridge proposes to {transition} "
             f"the report — {how}. Nothing is sent until you do; the team decides.")
+
+
+def label_answer(label: str | None) -> str | None:
+    """The ``/vultron ssvc`` text a label ``ssvc:<decision point>:<value>`` stands for
+    (``ssvc:utility:super-effective`` → ``utility super-effective``); None for any other
+    label. Whether the point and value exist is checked when it is answered."""
+    if not label or not label.lower().startswith(LABEL_PREFIX):
+        return None
+    name, sep, value = label[len(LABEL_PREFIX):].partition(":")
+    if not (sep and name.strip() and value.strip()):
+        return None
+    return f"{name.strip()} {value.strip()}"

@@ -15,6 +15,7 @@ from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import InputError, TransitionRefused
 from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.records import rules as field_rules
+from bridge.core.records import ssvc
 from bridge.core.records.fields import CaseFields
 from bridge.core.refs import TrackerRef
 from bridge.core.rules import standing as authority
@@ -109,6 +110,8 @@ def _action_for(event: TrackerEvent, rules: RuleSet) -> tuple[Action | None, str
             return rules.labels[event.label], None
         if event.label in STATE_LABELS:
             return None, f"{event.label} shows state; the bridge sets it"
+        if ssvc.label_answer(event.label) is not None:
+            return Action.SSVC, None
         return None, f"label {event.label[:60]!r} is not mapped to a protocol message"
     if kind is EventKind.UNLABELED and event.label in UNLABEL_ACTIONS:
         return UNLABEL_ACTIONS[event.label], None
@@ -205,10 +208,12 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         return Decision(effects=(Comment(ref=ref, body=out.comment),), fields=out.fields,
                         refused=out.refused, rewrite=("osv",) if out.fields else ())
     if action.value in field_rules.COMMANDS:  # the case's publication fields
-        out = field_rules.on_command(action.value, event.command.text if event.command else "",
-                                     view.fields)
-        return Decision(effects=(Comment(ref=ref, body=out.comment),), fields=out.fields,
-                        refused=out.refused)
+        text = event.command.text if event.command else ssvc.label_answer(event.label) or ""
+        out = field_rules.on_command(action.value, text, view.fields)
+        effects: tuple[TrackerEffect, ...] = (Comment(ref=ref, body=out.comment),)
+        if out.refused and event.kind is EventKind.LABELED and event.label:
+            effects += (SetLabels(ref=ref, remove=(event.label,)),)
+        return Decision(effects=effects, fields=out.fields, refused=out.refused)
     if action is Action.HELP:
         error = event.command.error if event.command else None
         return Decision(effects=(Comment(ref=ref, body=texts.help_text(error), content=False),))

@@ -150,3 +150,30 @@ def test_O20_ssvc_keeps_the_answers_and_only_proposes_the_transition() -> None:
     assert not d.intents and d.view is None and d.refused is None  # nothing sent, RM unchanged
     (body,) = comments(d)
     assert "**decline**" in body and "/vultron invalidate" in body
+
+
+@pytest.mark.parametrize(("label", "vector"), [
+    ("ssvc:public:no", "SSVCv2/RP:N/"),
+    ("ssvc:RP:Y", "SSVCv2/RP:Y/"),
+    ("ssvc:utility:super-effective", "SSVCv2/U:S/"),
+    ("ssvc:credibility:not-credible", "SSVCv2/RC:NC/"),
+])
+def test_O20_an_ssvc_label_answers_one_decision_point(label: str, vector: str) -> None:
+    d = decide(ev(EventKind.LABELED, label=label), view(rm=RM.RECEIVED), RuleSet(), NOW)
+    assert d.fields is not None and d.fields.ssvc == vector
+    assert not d.intents and d.refused is None
+    assert not [e for e in d.effects if isinstance(e, SetLabels)]  # the label stays
+
+
+def test_O20_an_ssvc_label_with_a_wrong_value_comes_off_and_changes_nothing() -> None:
+    d = decide(ev(EventKind.LABELED, label="ssvc:public:maybe"), view(rm=RM.RECEIVED),
+               RuleSet(), NOW)
+    assert d.fields is None and d.refused is not None and "report public is one of" in d.refused
+    (labels,) = [e for e in d.effects if isinstance(e, SetLabels)]
+    assert labels.remove == ("ssvc:public:maybe",)
+
+
+@pytest.mark.parametrize("label", ["ssvc:", "ssvc:public", "ssvc::no", "ssvcx:public:no"])
+def test_an_ssvc_label_without_a_point_and_value_is_no_answer(label: str) -> None:
+    d = decide(ev(EventKind.LABELED, label=label), view(rm=RM.RECEIVED), RuleSet(), NOW)
+    assert d.ignored is not None and d.fields is None
