@@ -11,7 +11,6 @@ failed with the reason — visible to operators, requeueable — never silently 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import random
 import threading
@@ -48,17 +47,12 @@ def _load_handlers() -> None:
     from bridge.app.outbound import handle_webhook
 
     HANDLERS.setdefault("webhook", handle_webhook)
+    from bridge.app.mirror import handle_activity
     from bridge.mail.handle import handle_mail
 
     HANDLERS.setdefault("mail", handle_mail)
-    try:
-        mirror = importlib.import_module("bridge.app.mirror")
-    except ModuleNotFoundError as exc:  # inbound mirroring not installed in this build
-        if exc.name != "bridge.app.mirror":
-            raise
-        return
-    HANDLERS.setdefault("inbox", mirror.handle_activity)
-    HANDLERS.setdefault("dispatch", mirror.handle_activity)
+    HANDLERS.setdefault("inbox", handle_activity)
+    HANDLERS.setdefault("dispatch", handle_activity)
 
 
 def _retry_after(exc: BridgeError) -> float | None:

@@ -9,7 +9,6 @@ Errors the user can fix are printed as one line naming the problem, never a trac
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -43,21 +42,13 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _available(target: str) -> bool:
-    module = target.partition(":")[0]
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, target in COMMANDS.items() if _available(target))
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
-        if target is None or not _available(target):
+        if target is None:
             return None
         module_name, _, attr = target.partition(":")
         command = getattr(importlib.import_module(module_name), attr)

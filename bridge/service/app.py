@@ -1,14 +1,13 @@
 """The FastAPI application: ``create_app(runtime)``.
 
 Routes: ``POST /webhooks/{tracker}``, ``GET /healthz``, ``GET /readyz``, ``GET /metrics``,
-the OpenAPI page at ``/docs``, and — when their modules are present — the protocol actor
-(``/actors/{name}``, its inbox and outbox, WebFinger) and the links API.
+the OpenAPI page at ``/docs``, the protocol actor (``/actors/{name}``, its inbox and outbox,
+WebFinger), the links API and the admin API.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,15 +17,16 @@ from starlette.routing import NoMatchFound
 
 from bridge import __version__, metrics
 from bridge.app.runtime import Runtime
+from bridge.service.actor import router as actor_router
+from bridge.service.admin_api import router as admin_router
 from bridge.service.http import install_error_handlers
+from bridge.service.links_api import router as links_router
 from bridge.service.readiness import readiness
 from bridge.service.webhooks import router as webhooks_router
 from bridge.store import inbound, outbox
 from bridge.store.groupcommit import GroupWriter
 
 health = APIRouter()
-OPTIONAL_ROUTERS = ("bridge.service.actor", "bridge.service.links_api",
-                    "bridge.service.admin_api")
 
 
 @health.get("/healthz")
@@ -68,14 +68,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health, tags=["health"])
     app.include_router(webhooks_router, tags=["webhooks"])
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.include_router(module.router)
+    for router in (actor_router, links_router, admin_router):
+        app.include_router(router)
     _build_routes(app)
     return app
 
