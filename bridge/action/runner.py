@@ -1,5 +1,6 @@
 """One run of the action, start to end: mask secrets, build, handle the trigger, deliver,
-write the state back, report. Returns the exit code (0 done, 1 a problem the summary names).
+commit the OSV feed (``publication.osv_feed``), write the state back, report. Returns the
+exit code (0 done, 1 a problem the summary names).
 
 Whatever happens, the state is committed (what was done stays known to the next run) and the
 step summary and outputs are written; errors become one ``::error::`` line, never a traceback.
@@ -8,11 +9,12 @@ step summary and outputs are written; errors become one ``::error::`` line, neve
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 
 from bridge.action import deliver as delivering
-from bridge.action import flows
+from bridge.action import flows, osvfeed
 from bridge.action.env import ActionEnv, mask
 from bridge.action.setup import Run, build
 from bridge.action.summary import Report, annotate, write_outputs, write_summary
@@ -88,6 +90,7 @@ def run(env: ActionEnv, emit: Callable[[str], None],
         current = build(env, report)
         _handle(current, payload)
         delivering.deliver(current.rt, _send(current), report, sleep=sleep)
+        osvfeed.after_run(current, osvfeed.checkout_dir(os.environ))
     except (BridgeError, ConfigError) as exc:
         report.error = exc.reason if isinstance(exc, BridgeError) else str(exc)
         code = 1

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bridge.core.records import requirements
+from bridge.core.records import feed, requirements
 from bridge.core.records.meta import Publisher
 
 
@@ -46,6 +46,30 @@ class WriteConfig(_Strict):
     formats: tuple[Literal["cve", "csaf", "osv"], ...] = ("cve", "csaf", "osv")
 
 
+class OsvFeedConfig(_Strict):
+    """The Action commits the OSV entries of published cases to a branch of the repository."""
+
+    branch: str = "osv"
+    directory: str = "osv"
+    """Where the entries go in that branch (relative; ``.`` is its top)."""
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        problem = feed.branch_problem(value)
+        if problem:
+            raise ValueError(f"{value[:80]!r} is not a branch name: it {problem}")
+        return value
+
+    @field_validator("directory")
+    @classmethod
+    def _directory(cls, value: str) -> str:
+        problem = feed.directory_problem(value)
+        if problem:
+            raise ValueError(f"{value[:80]!r}: the directory {problem}")
+        return value if value == "." else value.rstrip("/")
+
+
 class PublicationConfig(_Strict):
     publisher: PublisherConfig = PublisherConfig()
     cve: CveConfig = CveConfig()
@@ -57,6 +81,9 @@ class PublicationConfig(_Strict):
     requirements: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Action → the fields it requires (replacing the default for that action)."""
     write: WriteConfig = WriteConfig()
+    osv_feed: OsvFeedConfig | None = None
+    """Set (``osv_feed: {}`` for the defaults) to have the Action commit OSV entries to a
+    branch (docs/action.md#publishing-an-osv-feed)."""
 
     @field_validator("requirements")
     @classmethod

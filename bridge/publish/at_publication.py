@@ -9,7 +9,6 @@ record; writing again writes the same records.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import replace
@@ -21,10 +20,11 @@ from sqlalchemy.orm import Session
 from bridge.app.runtime import Runtime
 from bridge.core.effects import Comment, TrackerEffect
 from bridge.core.errors import InputError
+from bridge.core.records.feed import render
 from bridge.core.refs import TrackerRef
 from bridge.core.rules import Decision
 from bridge.publish import export
-from bridge.store import audit
+from bridge.store import audit, state
 from bridge.store.fields import load_fields, save_fields
 
 HEADER = "**vultron-bridge**"
@@ -33,9 +33,8 @@ HEADER = "**vultron-bridge**"
 def write_file(path: Path, record: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(record, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+    with os.fdopen(fd, "wb") as out:
+        out.write(render(record))
     os.replace(tmp, path)
 
 
@@ -57,6 +56,32 @@ def write_records(session: Session, rt: Runtime, subject: str, formats: tuple[st
         write_file(target, record)
         written.append(str(target))
     return written, problems
+
+
+def osv_entries(session: Session, rt: Runtime, now: datetime,
+                at: float) -> tuple[list[dict[str, object]], list[str]]:
+    """The OSV entry of every public case in the store, as :func:`write_records` builds it
+    now (``withdrawn`` included once set); (entries, problems). A report that is part of a
+    case is the case's. A public case's first publication time is recorded here when no
+    record was written at its CP (so ``published`` stays the same from run to run)."""
+    cfg = rt.config.publication
+    entries: list[dict[str, object]] = []
+    problems: list[str] = []
+    for subject in state.case_ids(session):
+        record = state.get_case(session, subject)
+        if record is None or record.data.get("case_id") not in (None, subject):
+            continue
+        src = export.source(session, subject, cfg, now)
+        if not src.meta.public:
+            continue
+        if src.fields.published_at is None:
+            save_fields(session, subject, src.fields.with_changes(published_at=now), at)
+            src = export.source(session, subject, cfg, now)
+        try:
+            entries.append(export.build("osv", src))
+        except InputError as exc:
+            problems.append(f"{src.meta.token}: {exc.reason}")
+    return entries, problems
 
 
 def _comment(ref: TrackerRef, title: str, written: list[str], problems: list[str]) -> Comment:
