@@ -266,17 +266,34 @@ def test_A8_finder_offers_a_second_report(played: Callable[[str], Played]) -> No
     assert snap.views[snap.ids["report2"]].rm[p.bridge_actor] == "RECEIVED"
 
 
+def _answer(snap: Snapshot, us: str) -> tuple[str, J]:
+    """Our stored answer to the second report's Offer, as the reference holds it (before a
+    case exists it records no RM status for it), and the activity the peer processed."""
+    report = snap.reports[snap.ids["report2"]]
+    assert us not in report.rm or report.rm[us] is RM.RECEIVED, report.rm
+    answer_id, _ = report.answers[us]
+    return answer_id, next(a for _, a in snap.processed if a.get("id") == answer_id)
+
+
 def test_A9_maintainer_invalidates_it(played: Callable[[str], Played]) -> None:
+    """Before a case exists RI is the report-level TentativeReject of the finder's Offer: the
+    reference stores it and records no RM ("no case found … RM state not updated"); both
+    sides agree that the stored answer says INVALID."""
     p = played("A9")
     snap = p.at("A9")
     assert snap.views[snap.ids["report2"]].rm[p.bridge_actor] == "INVALID"
     assert snap.reports[snap.ids["report2"]].case_id is None
+    _, answer = _answer(snap, p.bridge_actor)
+    assert answer["type"] == "TentativeReject"
+    assert answer["object"]["object"]["id"] == snap.ids["report2"]
 
 
 def test_A10_maintainer_closes_it(played: Callable[[str], Played]) -> None:
     p = played("A10")
     snap = p.at("A10")
     assert snap.views[snap.ids["report2"]].rm[p.bridge_actor] == "CLOSED"
+    assert snap.reports[snap.ids["report2"]].answers[p.bridge_actor][1] is RM.CLOSED
+    assert _answer(snap, p.bridge_actor)[1]["type"] == "Reject"
 
 
 # flow B: the peer's vendor owns the case through its case actor; the bridge takes part

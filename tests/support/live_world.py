@@ -210,8 +210,21 @@ class LiveWorld(BridgeSide):
                 out += [f"reference {server.actor_short}: {line.strip()}"
                         for line in server.log.problems()
                         if {_origin(u) for u in URL.findall(line)} <= ours
-                        and not (OUTBOX_SUMMARY in line and not URL.search(line))]
+                        and not (OUTBOX_SUMMARY in line and not URL.search(line))
+                        and not self.answer_stored(server, line)]
         return out
+
+    def answer_stored(self, server: RefServer, line: str) -> bool:
+        """Whether ``line`` is the reference's soft pass on our answer to an Offer before a
+        case exists ("…RMtoInvalid/…RMtoClosed: no case found for report R — RM state not
+        updated") *and* the answer is what it recorded instead: our TentativeReject (INVALID)
+        or Reject (CLOSED) of R's Offer is in its datalayer. That is all the reference can
+        record of it (``RefServer.report_answers``)."""
+        found = NO_CASE.search(line)
+        if found is None:
+            return False
+        said = server.report_answers(found.group(2)).get(self.bridge_actor)
+        return said in {"Invalid": ("INVALID", "CLOSED"), "Closed": ("CLOSED",)}[found.group(1)]
 
     def views(self, subject: str) -> tuple[View | None, View | None]:
         """(the reference's view, the bridge's view) of a shared subject."""
@@ -259,6 +272,8 @@ class LiveWorld(BridgeSide):
                 + self.disagreements())
 
 
+NO_CASE = re.compile(r"TransitionCaseParticipantRMto(Invalid|Closed): no case found for "
+                     r"report '([^']+)' . RM state not updated")
 OUTBOX_SUMMARY = "outbox item"
 """The reference's outbox loop sums up failed deliveries by item id only ("Too many errors for
 outbox item …"); each attempt is logged with its URL, which says whose it was."""

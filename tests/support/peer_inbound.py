@@ -290,9 +290,15 @@ def _report_reply(peer: ProtocolPeer, receiver: str, sender: str, act: Activity,
     if event is None:
         return "processed"
     if report.case_id is None:
-        new = model.rm_step(report.rm.get(sender, RM.RECEIVED), event, sender)
-        if new is not None:
-            report.rm[sender] = new
+        new = model.rm_step(model.report_rm(report, sender), event, sender)
+        if new is None:
+            return "processed"
+        if event is RMEvent.VALIDATE:
+            report.rm[sender] = new  # TransitionRMtoValid(sender): a report-phase status
+        else:
+            # The reference stores the answer and records no RM ("no case found for report
+            # … RM state not updated"): the stored answer is what it holds.
+            report.answers[sender] = (str(act.id), new)
         return "processed"
     case = peer.cases[report.case_id]
     case.rm_event(sender, event, peer.new_id(), peer.now())

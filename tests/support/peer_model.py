@@ -170,8 +170,15 @@ class PeerReport:
     offerer: str
     offered_to: str
     rm: dict[str, RM]
+    """Report-phase RM statuses: the reference writes one for the offerer and, on a received
+    RV, for the validating actor (``TransitionRMtoValid``), and none for RI/RC."""
     case_id: str | None = None
     """Set once a case holding the report is bootstrapped here."""
+    answers: dict[str, tuple[str, RM]] = field(default_factory=dict)
+    """Each actor's stored answer to the Offer before a case exists (the answer's id, and the
+    RM it reads as: TentativeReject INVALID, Reject CLOSED). The reference stores the
+    activity and records no RM for it ("no case found for report … RM state not updated"):
+    this is what it holds of that actor's RM."""
 
 
 @dataclass(frozen=True)
@@ -395,5 +402,22 @@ def _pec(state: PEC, event: PECEvent) -> PEC:
         return state  # consent is bookkeeping here: the reference does not refuse on it
 
 
+REPORT_PROGRESS = (RM.START, RM.RECEIVED, RM.INVALID, RM.VALID, RM.DEFERRED, RM.ACCEPTED,
+                   RM.CLOSED)
+"""Report-phase RM by progress, as the reference reads it (``_current_report_phase_rm_state``;
+tests.support.ref_server.RefServer.report_rm reads the live one the same way)."""
+
+
+def report_rm(report: PeerReport, actor: str) -> RM:
+    """What the server holds of ``actor``'s RM for a report with no case: the further of its
+    report-phase status and its stored answer to the Offer."""
+    held = [report.rm.get(actor, RM.RECEIVED)]
+    if actor in report.answers:
+        held.append(report.answers[actor][1])
+    return max(held, key=REPORT_PROGRESS.index)
+
+
 def report_view(report: PeerReport) -> View:
-    return View(subject=report.id, rm={a: s.value for a, s in report.rm.items()}, em="NONE")
+    actors = set(report.rm) | set(report.answers)
+    return View(subject=report.id, rm={a: report_rm(report, a).value for a in actors},
+                em="NONE")

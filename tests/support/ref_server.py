@@ -205,9 +205,13 @@ class RefServer:
 
     def report_rm(self, report_id: str) -> dict[str, str]:
         """Report-phase RM per actor: the highest-progress report-phase ParticipantStatus this
-        server stored for the report (``context`` = the report id)."""
+        server stored for the report (``context`` = the report id) — the reference writes one
+        for a received RV — or the answer to its Offer it stored (:meth:`report_answers`),
+        whichever went further."""
         order = ["RECEIVED", "INVALID", "VALID", "DEFERRED", "ACCEPTED", "CLOSED"]
         found: dict[str, str] = {}
+        for actor, state in self.report_answers(report_id).items():
+            found[actor] = state
         for status in self.by_type("ParticipantStatus"):
             if status.get("context") != report_id:
                 continue
@@ -216,6 +220,29 @@ class RefServer:
             state = str(rm.get("state") if isinstance(rm, dict) else status.get("rmState"))
             if state in order and order.index(state) >= order.index(found.get(actor, state)):
                 found[actor] = state
+        return found
+
+    def report_answers(self, report_id: str) -> dict[str, str]:
+        """The RM each actor's stored answers to an Offer of the report read as (the
+        furthest): ``TentativeReject`` INVALID, ``Reject`` CLOSED. Before a case exists this is
+        all the reference records of such an answer: its received-side trees store the
+        activity, then move an RM only inside a case ("no case found for report … RM state not
+        updated", report/nodes/rm_transitions.py) — and there the *receiving* actor's, not the
+        sender's. Its own demos check exactly that the answer is in the finder's datalayer
+        (``verify_activity_in_inbox``)."""
+        order = ["RECEIVED", "INVALID", "CLOSED"]
+        found: dict[str, str] = {}
+        for kind, state in (("TentativeReject", "INVALID"), ("Reject", "CLOSED")):
+            for answer in self.by_type(kind):
+                offer = answer.get("object_") or answer.get("object")
+                if not isinstance(offer, dict) or (offer.get("type_") or offer.get("type")) \
+                        != "Offer":
+                    continue
+                if _id(offer.get("object_") or offer.get("object")) != report_id:
+                    continue
+                actor = str(_id(answer.get("actor")))
+                if order.index(state) > order.index(found.get(actor, "RECEIVED")):
+                    found[actor] = state
         return found
 
     def view(self, subject: str) -> View | None:
