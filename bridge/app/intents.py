@@ -11,6 +11,10 @@ messages in the outbox, in order, in the caller's transaction.
 * Each intent is rendered and queued for exactly the actors it is addressed to.
 * Our answer to an invitation to a case (ACCEPT_INVITE / REJECT_INVITE) marks the invitation
   ``accepted`` / ``rejected``: it is no longer pending.
+* An answer whose question is not stored (EA/EC/ER/EJ with no embargo Invite, ``/vultron case
+  accept|reject`` with no Invite to the case) is refused before anything changes
+  (:func:`answerable`): a private comment with the reason, like any refused transition, never
+  a failed input.
 * Embargoes keep their identity: our EP/EV proposal is appended to ``proposed_embargoes``; our
   EA/EC makes the accepted EmbargoEvent ``active_embargo``; our ER/EJ as the owner drops the
   refused one from ``proposed_embargoes``. As a participant of another's case our answer is
@@ -26,10 +30,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bridge.app.render import load_activity, render
+from bridge.app.render import RenderContext, load_activity, render
 from bridge.app.runtime import Runtime
 from bridge.app.subjects import load_view, recipients, render_context, save_view
-from bridge.core.rules import CaseView, Decision, Intent
+from bridge.core.effects import Comment, SetLabels, TrackerEffect
+from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.rules import CaseView, Decision, Intent, texts
+from bridge.core.rules.actions import Action
 from bridge.core.rules.decide import ADD_EMBARGO_TO_CASE, CREATE_CASE
 from bridge.core.rules.owner import (
     FINDER_ROLES,
@@ -50,6 +57,49 @@ from bridge.store.cases import (
     seed_invited_case,
     update_data,
 )
+
+_ANSWERS = {"EA": Action.EMBARGO_ACCEPT, "EC": Action.EMBARGO_ACCEPT,
+            "ER": Action.EMBARGO_REJECT, "EJ": Action.EMBARGO_REJECT,
+            "ACCEPT_INVITE": Action.CASE_ACCEPT, "REJECT_INVITE": Action.CASE_REJECT}
+"""Intents that answer a stored Invite (and carry it inline), with the action named."""
+
+
+def _unanswered(code: str, ctx: RenderContext) -> str | None:
+    """Why the Invite the intent ``code`` answers is missing from what it is rendered with
+    (None: it is there)."""
+    if code in ("ACCEPT_INVITE", "REJECT_INVITE"):
+        if ctx.case_invite is not None:
+            return None
+        return ("an invitation to this case is recorded, but the invitation itself (its "
+                "Invite) is not stored: there is nothing to answer and no one to send the "
+                "answer to; ask the inviter to send the invitation again")
+    if ctx.invite is not None:
+        return None
+    return ("no embargo proposal of another participant (its Invite) is stored to answer: "
+            "the proposal is ours, or only its state was announced; the proposer must send "
+            "the proposal itself before it can be accepted or rejected")
+
+
+def answerable(session: Session, rt: Runtime, event: TrackerEvent, decision: Decision,
+               view: CaseView | None) -> Decision:
+    """``decision``, or — when one of its intents answers an Invite that is not stored — a
+    refusal instead: nothing saved or sent, a private comment saying why (and the label that
+    asked for it taken off), as the rules answer a refused transition."""
+    if view is None or event.ref is None or not any(i.message in _ANSWERS
+                                                     for i in decision.intents):
+        return decision
+    ctx = render_context(session, view, rt.actor_id, "", rt.now())
+    for intent in decision.intents:
+        action = _ANSWERS.get(intent.message)
+        reason = _unanswered(intent.message, ctx) if action else None
+        if action is None or reason is None:
+            continue
+        body = texts.refusal(action, reason, view.rm, view.embargo.state, str(view.cs))
+        effects: list[TrackerEffect] = [Comment(ref=event.ref, body=body, content=False)]
+        if event.kind is EventKind.LABELED and event.label:
+            effects.append(SetLabels(ref=event.ref, remove=(event.label,)))
+        return Decision(effects=tuple(effects), refused=reason)
+    return decision
 
 
 def apply_decision(session: Session, rt: Runtime, decision: Decision, view: CaseView | None,

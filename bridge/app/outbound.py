@@ -14,7 +14,7 @@ from bridge import metrics
 from bridge.app import tracker_authority
 from bridge.app.effects import apply_effects, bot_identity, echo_kinds
 from bridge.app.guard import Breach, alert_breaches, project_breaches
-from bridge.app.intents import apply_decision
+from bridge.app.intents import answerable, apply_decision
 from bridge.app.runtime import Runtime
 from bridge.app.subjects import load_view, set_issue_state
 from bridge.core.echoes import may_be_own
@@ -86,7 +86,8 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
         for subject in found or [None]:
             seed = f"{item.source}\x1f{item.key}\x1f{index}\x1f{subject}"
             view = load_view(session, subject, rt.actor_id, ref or "") if subject else None
-            decision = decide(event, view, rules, rt.now(), standing)
+            decision = answerable(session, rt, event,
+                                  decide(event, view, rules, rt.now(), standing), view)
             if decision.ignored:
                 outcome.notes.append(decision.ignored)
                 continue

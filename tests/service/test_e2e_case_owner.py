@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bridge.app import process
 from bridge.app.delivery import actor_key, make_send
 from bridge.delivery import worker
@@ -177,7 +179,8 @@ def test_EP_records_the_proposal_and_ET_names_the_accepted_embargo(tmp_path: Pat
         assert after is not None and after.active_embargo is None
 
 
-def _foreign_case(env: BridgeEnv, *, case_actor: bool) -> tuple[Any, dict[str, str]]:
+def _foreign_case(env: BridgeEnv, *, case_actor: bool,
+                  store_invite: bool = True) -> tuple[Any, dict[str, str]]:
     """A case another vendor owns, with a revision of its embargo proposed by the owner."""
     actors = {name: f"{env.receiver_url}/actors/{name}" for name in
               ("owner", "case-actor", "other")}
@@ -191,7 +194,8 @@ def _foreign_case(env: BridgeEnv, *, case_actor: bool) -> tuple[Any, dict[str, s
               "object": {"type": "EmbargoEvent", "id": f"{case_id}/embargoes/2",
                          "context": case_id, "endTime": "2027-04-01T00:00:00Z"}}
     with db.transaction(env.rt.sessions) as s:
-        state.put_object(s, invite_id, "Invite", invite, now)
+        if store_invite:
+            state.put_object(s, invite_id, "Invite", invite, now)
         state.put_case(s, case_id, em_state="REVISE", cs_state="Vfd.pxa",
                        embargo_end=now + 86400, now=now, data={
                            "kind": "case", "owner": actors["owner"], "invite_id": invite_id,
@@ -265,6 +269,60 @@ def test_our_EJ_as_a_participant_leaves_the_revision_pending(tmp_path: Path) -> 
             me = state.get_participant(s, case_id, env.rt.actor_id)
         assert after is not None and after.data["proposed_embargoes"] == [revision]
         assert after.em_state == "REVISE" and me is not None and me.em_consent == "DECLINED"
+
+
+def _refused_privately(env: BridgeEnv, ref: Any, label: str, action: str) -> None:
+    """Nothing sent or failed; one private refusal naming the action; the label taken off."""
+    assert env.inbound_statuses().get("failed", 0) == 0, env.inbound_statuses()
+    with env.rt.sessions() as s:
+        assert outbox.list_outbox(s) == []
+    issue = env.gh.fake.repos[ref.project].issues[ref.number]
+    refusals = [c.body for c in issue.comments if "nothing was sent" in c.body]
+    assert len(refusals) == 1 and f"`{action}`" in refusals[0]
+    assert "is stored to answer" in refusals[0]
+    assert label not in issue.labels
+
+
+@pytest.mark.parametrize(("label", "action"), [("vultron:embargo-accept", "embargo-accept"),
+                                               ("vultron:embargo-reject", "embargo-reject")])
+def test_EC_EJ_without_the_stored_Invite_are_refused_privately(
+        tmp_path: Path, label: str, action: str) -> None:
+    """A revision known only by the case's EM (REVISE), its Invite never stored: EC/EJ have
+    nothing to answer — refused with a reason, the case and our consent unchanged."""
+    with owner_env(tmp_path) as env:
+        ref, _ = _foreign_case(env, case_actor=False, store_invite=False)
+        env.human_label(ref, label)
+        assert step(env) == []
+        _refused_privately(env, ref, label, action)
+        with env.rt.sessions() as s:
+            record = state.get_case(s, f"{env.receiver_url}/cases/1")
+            me = state.get_participant(s, f"{env.receiver_url}/cases/1", env.rt.actor_id)
+        assert record is not None and record.em_state == "REVISE"
+        assert me is not None and me.em_consent is None
+
+
+@pytest.mark.parametrize(("label", "action"), [("vultron:embargo-accept", "embargo-accept"),
+                                               ("vultron:embargo-reject", "embargo-reject")])
+def test_EA_ER_of_our_own_proposal_are_refused_privately(
+        tmp_path: Path, label: str, action: str) -> None:
+    """Our own proposal is not an Invite to us: EA/ER by our maintainer answer nothing."""
+    with owner_env(tmp_path) as env:
+        _, ref, case_id = validated(env)
+        env.human_comment(ref, "/vultron embargo propose 2027-03-01T12:00:00+01:00")
+        step(env)
+        with env.rt.sessions() as s:
+            sent = len(outbox.list_outbox(s))
+        env.human_label(ref, label)
+        assert step(env) == []
+        assert env.inbound_statuses().get("failed", 0) == 0, env.inbound_statuses()
+        with env.rt.sessions() as s:
+            assert len(outbox.list_outbox(s)) == sent
+            record = state.get_case(s, case_id)
+        assert record is not None and record.em_state == "PROPOSED"
+        issue = env.gh.fake.repos[ref.project].issues[ref.number]
+        refusals = [c.body for c in issue.comments if "nothing was sent" in c.body]
+        assert len(refusals) == 1 and f"`{action}`" in refusals[0]
+        assert label not in issue.labels
 
 
 def test_a_non_participant_never_gets_report_content(tmp_path: Path) -> None:

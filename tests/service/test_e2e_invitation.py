@@ -17,7 +17,7 @@ from tests.service.bridge_env import BridgeEnv, bridge_env
 from tests.service.test_e2e_case_owner import step
 
 
-def _invited(env: BridgeEnv) -> tuple[Any, str, str, str]:
+def _invited(env: BridgeEnv, *, store_invite: bool = True) -> tuple[Any, str, str, str]:
     case_id = f"{env.receiver_url}/cases/2"
     inviter = f"{env.receiver_url}/actors/case-actor"
     invite_id = f"{env.receiver_url}/activities/invite-to-case-2"
@@ -32,7 +32,8 @@ def _invited(env: BridgeEnv) -> tuple[Any, str, str, str]:
     with db.transaction(env.rt.sessions) as s:
         state.put_object(s, INVITATION + case_id, "CaseInvitation", {
             "inviter": inviter, "invite_id": invite_id, "state": "pending"}, now)
-        state.put_object(s, invite_id, "Invite", invite, now)
+        if store_invite:
+            state.put_object(s, invite_id, "Invite", invite, now)
         links.add_link(s, case_id, ensured.ref, "mirrors", "inbox", now)
     return ensured.ref, case_id, inviter, invite_id
 
@@ -124,3 +125,24 @@ def test_engage_defer_close_after_joining_by_invitation(tmp_path: Path) -> None:
         with env.rt.sessions() as s:
             me = state.get_participant(s, case_id, env.rt.actor_id)
         assert me is not None and me.rm_state == "CLOSED"
+
+
+@pytest.mark.parametrize("answer", ["accept", "reject"])
+def test_case_answer_without_the_stored_invite_is_refused_privately(
+        tmp_path: Path, answer: str) -> None:
+    """The invitation is pending but its Invite is not stored (nothing to carry inline, no
+    one to answer): a private refusal, nothing sent, the invitation still pending, no input
+    failed."""
+    with bridge_env(tmp_path, workers=False) as env:
+        ref, case_id, _, _ = _invited(env, store_invite=False)
+        env.human_comment(ref, f"/vultron case {answer}")
+        assert step(env) == []
+        _no_input_failed(env)
+        with env.rt.sessions() as s:
+            invitation = state.get_object(s, INVITATION + case_id)
+            assert outbox.list_outbox(s) == []
+        assert invitation is not None and invitation.data["state"] == "pending"
+        issue = env.gh.fake.repos[ref.project].issues[ref.number]  # type: ignore[index]
+        refusal = [c.body for c in issue.comments if "nothing was sent" in c.body]
+        assert len(refusal) == 1 and f"case-{answer}" in refusal[0]
+        assert "the invitation itself (its Invite) is not stored" in refusal[0]
