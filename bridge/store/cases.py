@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bridge.core.case.authority import owner_of
 from bridge.core.case.documents import case_from_document
 from bridge.core.case.model import Case, EmbargoRef, Known, Participant, Report
+from bridge.core.states import cs
 from bridge.core.states.em import EM
 from bridge.core.vocab.objects import VulnerabilityCase
 from bridge.core.vocab.parse import parse_document
@@ -153,7 +154,8 @@ def seed_invited_case(session: Session, case_id: str, us: str, roles: list[str],
             owner, manager = owner_of(case_from_document(document), inviter)
     if owner is None or owner == inviter:
         owner, manager = None, inviter
-    state.put_case(session, case_id, em_state="NONE", cs_state="vfd.pxa", embargo_end=None,
+    state.put_case(session, case_id, em_state=EM.NONE.value, cs_state=str(cs.INITIAL),
+                   embargo_end=None,
                    data={"kind": "case", "case_object_id": case_id, "reports": [],
                          "owner": owner, "case_actor": manager}, now=now)
     state.put_participant(session, case_id, us, rm_state="RECEIVED", em_consent=None,
