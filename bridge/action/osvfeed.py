@@ -113,6 +113,15 @@ class Pushed:
     attempts: int
 
 
+def check_checkout(git: Git) -> None:
+    """FeedError unless ``git.checkout`` is a git checkout (the workflow ran actions/checkout)."""
+    try:
+        git.raw("rev-parse", "--git-dir")
+    except subprocess.CalledProcessError:
+        raise FeedError(f"{git.checkout} is not a git checkout: put actions/checkout before "
+                        "the bridge's step (docs/action.md#publishing-an-osv-feed)") from None
+
+
 def remote_tip(git: Git, branch: str) -> str | None:
     """The branch's tip on ``origin``, fetched into :data:`FEED_REF`; None: no such branch."""
     ref = f"refs/heads/{branch}"
@@ -170,6 +179,7 @@ def publish(git: Git, branch: str, directory: str, entries: Sequence[Mapping[str
             before_push: BeforePush | None = None, attempts: int = ATTEMPTS) -> Pushed:
     """Commit the entries that differ from the branch's files, in one commit, and push it."""
     paths = [feed.file_path(directory, str(e.get("id") or "")) for e in entries]
+    check_checkout(git)
     with tempfile.TemporaryDirectory(prefix="vultron-osv-feed-") as scratch:
         for attempt in range(1, attempts + 1):
             tip = remote_tip(git, branch)

@@ -213,6 +213,14 @@ def test_a_failing_remote_is_reported_without_its_credentials(repos: Repos) -> N
     assert "git ls-remote failed" in err.value.reason
 
 
+def test_a_workspace_without_a_checkout_is_named(tmp_path: Path) -> None:
+    bare = tmp_path / "not-a-checkout"
+    bare.mkdir()
+    with pytest.raises(FeedError, match="is not a git checkout: put actions/checkout"):
+        publish(Git(bare, {**GIT_ENV, "GIT_CEILING_DIRECTORIES": str(tmp_path)}), "osv", "osv",
+                [entry()])
+
+
 def test_redact_removes_userinfo_from_urls() -> None:
     said = "fatal: unable to access 'https://user:tok@github.com/a/b.git/': 403"
     assert redact(said) == "fatal: unable to access 'https://***@github.com/a/b.git/': 403"
