@@ -44,6 +44,8 @@ class WriteConfig(_Strict):
     directory: str | None = None
     """Write the records here at publication (``cve/``, ``csaf/``, ``osv/`` below it)."""
     formats: tuple[Literal["cve", "csaf", "osv"], ...] = ("cve", "csaf", "osv")
+    attach: bool = False
+    """Also attach each record to the case's issue, as a private comment, at publication."""
 
 
 class OsvFeedConfig(_Strict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bridge.app.runtime import Runtime
 from bridge.core.effects import Comment, TrackerEffect
 from bridge.core.errors import InputError
+from bridge.core.records.attach import attachment
 from bridge.core.records.feed import render
 from bridge.core.refs import TrackerRef
 from bridge.core.rules import Decision
@@ -38,24 +39,40 @@ def write_file(path: Path, record: dict[str, object]) -> None:
     os.replace(tmp, path)
 
 
+@dataclass
+class Written:
+    """What writing a subject's records did."""
+
+    paths: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    """Comment bodies attaching the records to the issue (``publication.write.attach``)."""
+
+
 def write_records(session: Session, rt: Runtime, subject: str, formats: tuple[str, ...],
-                  now: datetime) -> tuple[list[str], list[str]]:
-    """Write the subject's records; (written paths, problems). Only for a public case."""
+                  now: datetime) -> Written:
+    """Write (and, configured so, attach) the subject's records. Only for a public case."""
     cfg = rt.config.publication
+    out = Written()
+    if not (cfg.write.directory or cfg.write.attach):
+        return out
     src = export.source(session, subject, cfg, now)
-    if not src.meta.public or not cfg.write.directory:
-        return [], []
-    written, problems = [], []
+    if not src.meta.public:
+        return out
     for fmt in formats:
         try:
             record = export.build(fmt, src)
         except InputError as exc:
-            problems.append(exc.reason)
+            out.problems.append(exc.reason)
             continue
-        target = Path(cfg.write.directory) / export.relative_path(fmt, src)
-        write_file(target, record)
-        written.append(str(target))
-    return written, problems
+        name = export.relative_path(fmt, src)
+        if cfg.write.directory:
+            target = Path(cfg.write.directory) / name
+            write_file(target, record)
+            out.paths.append(str(target))
+        if cfg.write.attach:
+            out.attachments.append(attachment(fmt, Path(name).name, record, subject))
+    return out
 
 
 def osv_entries(session: Session, rt: Runtime, now: datetime,
@@ -102,15 +119,18 @@ def after_decision(session: Session, rt: Runtime, subject: str | None, decision:
     formats = rt.config.publication.write.formats
     if not publishing:
         formats = tuple(f for f in formats if f in decision.rewrite)
-    written, problems = write_records(session, rt, subject, formats, when)
-    if written and fields.published_at is None:
+    done = write_records(session, rt, subject, formats, when)
+    if (done.paths or done.attachments) and fields.published_at is None:
         save_fields(session, subject, fields.with_changes(published_at=when), now)
-    if not (written or problems):
+    if not (done.paths or done.problems or done.attachments):
         return decision
     audit.append(session, "publication.written", subject,
-                 {"written": written, "problems": problems}, now)
-    extra: tuple[TrackerEffect, ...] = ()
+                 {"written": done.paths, "problems": done.problems,
+                  "attached": len(done.attachments)}, now)
+    extra: list[TrackerEffect] = []
     if ref is not None:
         title = "publication records" if publishing else "withdrawn records"
-        extra = (_comment(ref, title, written, problems),)
-    return replace(decision, effects=decision.effects + extra)
+        if done.paths or done.problems:
+            extra.append(_comment(ref, title, done.paths, done.problems))
+        extra += [Comment(ref=ref, body=body) for body in done.attachments]
+    return replace(decision, effects=decision.effects + tuple(extra))

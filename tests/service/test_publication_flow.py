@@ -5,6 +5,7 @@ ended; a canary in the report never reaches anything public before that."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,29 @@ def test_ssvc_triage_on_the_tracker_proposes_the_transition(tmp_path: Path) -> N
         drain(env)
         assert "report credibility is one of: not credible, credible" in comments(env, ref)[-1]
         assert fields_of(env, report_id).ssvc.endswith("PSI:S/")  # unchanged
+
+
+def test_records_attached_to_the_issue_at_publication(tmp_path: Path) -> None:
+    with bridge_env(tmp_path, workers=False) as env:
+        configure(env, tmp_path / "unused")
+        write = WriteConfig(directory=None, attach=True)
+        env.rt.config = env.rt.config.model_copy(update={
+            "publication": env.rt.config.publication.model_copy(update={"write": write})})
+        report_id, ref = env.seed_report(content=CANARY)
+        env.human_comment(ref, "/vultron validate\n/vultron engage")
+        env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in EDITS))
+        drain(env)
+        before = len(comments(env, ref))
+        env.human_label(ref, "vultron:public")
+        drain(env)
+        attached = {m.group(1): json.loads(m.group(2)) for body in comments(env, ref)[before:]
+                    if (m := re.search(r"`([^`]+\.json)`, as published\n\n```json\n(.*)\n```",
+                                       body, flags=re.S))}
+        token = case_of(env, report_id).rsplit("/", 1)[1]
+        assert sorted(attached) == ["CVE-2026-10001.json", "cve-2026-10001.json",
+                                    f"x_vultron-{token}.json"]
+        validate_cve(attached["CVE-2026-10001.json"])
+        validate_csaf(attached["cve-2026-10001.json"])
+        validate_osv(attached[f"x_vultron-{token}.json"])
+        assert not (tmp_path / "unused").exists()  # no directory configured: no files
+        assert env.gh.fake.repos[ref.project].private  # attached on the private issue only
