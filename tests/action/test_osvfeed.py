@@ -432,6 +432,14 @@ def test_a_case_published_in_a_run_is_on_the_branch_and_not_before(repos: Repos,
         assert repos.checkout_state() == before
         again = _action(env, repos.checkout, "issue_comment", env.comment_event(number, "hi"))
         assert again.code == 0 and repos.tip() == tip  # nothing changed: no commit
+        withdrawn = _action(env, repos.checkout, "issue_comment",
+                            env.comment_event(number, "/vultron withdraw duplicate"))
+        assert withdrawn.code == 0, withdrawn.output
+        assert repos.tip() != tip  # the rewritten entry, committed on top
+        assert git(repos.origin, "rev-parse", "osv^") == tip
+        rewritten = repos.show(path)
+        validate_osv(rewritten)
+        assert "withdrawn" in rewritten and rewritten["published"] == on_branch["published"]
 
 
 def test_a_feed_that_cannot_be_pushed_fails_the_run_with_a_clean_error(repos: Repos,
