@@ -9,6 +9,7 @@ the block holds report content and goes only where content may go.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,8 @@ from bridge.app.runtime import Runtime
 from bridge.core import stateblock
 from bridge.core.errors import NotPrivateError
 from bridge.core.refs import TrackerRef
-from bridge.core.stateblock import Seal, Unseal
+from bridge.core.stateblock import Seal, StateBlockError, Unseal
+from bridge.core.stateschema import StateBlock
 from bridge.store.writes import DEFAULT_WINDOW
 
 ATTEMPTS = 3
@@ -48,17 +50,26 @@ class StateStore:
     reported: set[str] = field(default_factory=set)
 
     def read(self, ref: TrackerRef, body: str | None) -> stateblock.Reading:
-        """The trusted state of ``body``; every ignored block is named in the summary once."""
+        """The trusted state of ``body``; every ignored block is named in the summary once.
+
+        A block of ours that cannot be read (damaged, a wrong-typed or unknown section, a newer
+        format) stops the run: StateBlockError "state block unreadable: <section>: <reason>",
+        and the block stays as it is — never acted on, never replaced by this run's state."""
         reading = stateblock.read_trusted(body, self.unseal, allow_unsealed=self.allow_unsealed)
         for reason in reading.ignored:
             line = f"{ref}: {reason}"
             if line not in self.reported:
                 self.reported.add(line)
                 self.report.refused.append(line)
+        if reading.unreadable:
+            raise StateBlockError(
+                f"{reading.unreadable[0]} (in {ref}; the block was left as it is: restore it "
+                "from the body's edit history, or remove it to start that home afresh)")
         return reading
 
-    def hydrate(self, ref: TrackerRef, body: str | None = None) -> dict[str, Any] | None:
-        """Load the block of ``ref`` (once per run); None when it has none or is unreadable."""
+    def hydrate(self, ref: TrackerRef, body: str | None = None) -> StateBlock | None:
+        """Load the block of ``ref`` (once per run); None when it has none (or only ignored
+        ones); StateBlockError when ours is unreadable (``read``)."""
         key = str(ref)
         if key in self.origins.loaded:
             return None
@@ -75,37 +86,48 @@ class StateStore:
     def tracker(self) -> str:
         return self.adapter.name
 
-    def _plan(self) -> dict[str, set[str]]:
-        plan = hydrate.subjects_by_home(self.rt, self.origins, self.project, self.tracker())
+    def _plan(self, everything: StateBlock) -> dict[str, set[str]]:
+        plan = hydrate.subjects_by_home(self.rt, self.origins, self.project, self.tracker(),
+                                        everything)
         for home in self.origins.loaded:
             plan.setdefault(home, set())
         return plan
 
     def flush(self, ref: TrackerRef) -> None:
         """Commit the home ``ref`` before the adapter writes to it (write-ahead)."""
-        plan = self._plan()
+        everything = hydrate.whole(self.rt, self.origins)
+        plan = self._plan(everything)
         if str(ref) in plan and not self.dry_run:
-            self._commit(str(ref), plan[str(ref)], len(plan))
+            self._commit(str(ref), plan[str(ref)], len(plan), everything)
 
     def commit_all(self) -> None:
+        """Commit every home; a home whose block is unreadable is left as it is and named in
+        the StateBlockError raised once the others are committed."""
         if self.dry_run:
             return
-        plan = self._plan()
+        everything = hydrate.whole(self.rt, self.origins)
+        plan = self._plan(everything)
+        failed: list[str] = []
         for home in sorted(plan):
-            self._commit(home, plan[home], len(plan))
+            try:
+                self._commit(home, plan[home], len(plan), everything)
+            except StateBlockError as exc:
+                failed.append(exc.reason)
+        if failed:
+            raise StateBlockError("; ".join(failed))
 
-    def commit_block(self, ref: TrackerRef, block: dict[str, Any]) -> None:
+    def commit_block(self, ref: TrackerRef, block: StateBlock | Mapping[str, Any]) -> None:
         """Merge ``block`` into the stored one of ``ref`` (e.g. the poll cursors)."""
         if not self.dry_run:
-            self._write(ref, block)
+            self._write(ref, stateblock.as_block(block))
 
-    def _commit(self, home: str, subjects: set[str], count: int) -> None:
+    def _commit(self, home: str, subjects: set[str], count: int, everything: StateBlock) -> None:
         ours = hydrate.dump(self.rt, home, subjects, self.origins, all_homes=count,
-                            run_inputs=self.run_inputs)
+                            run_inputs=self.run_inputs, everything=everything)
         if home in self.origins.loaded or subjects:
             self._write(to_ref(self.rt, home), ours)
 
-    def _write(self, ref: TrackerRef, ours: dict[str, Any]) -> None:
+    def _write(self, ref: TrackerRef, ours: StateBlock) -> None:
         if self.seal is None and not self.allow_unsealed:
             line = (f"state not written to {ref}: no actor key to seal it "
                     "(set actor-key, or action.allow_unsealed_state)")
