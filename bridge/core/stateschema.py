@@ -150,7 +150,7 @@ class StateBlock:
         """The JSON form of one section (for callers that read the block as JSON)."""
         if section not in SECTIONS:
             raise KeyError(section)
-        return to_json(self)[section]
+        return to_json(StateBlock(**{section: getattr(self, section)}))[section]
 
 
 # -- to JSON -------------------------------------------------------------------------------
@@ -324,10 +324,12 @@ def _message(version: int) -> Callable[[object], MessageRow]:
         fields = _MESSAGE if version == 1 else (*_MESSAGE, "subjects")
         r = _Row("outbox", "a message", value, fields)
         activity = r.value.get("activity")
+        if activity is not None and not isinstance(activity, dict):
+            raise r._bad("activity", "an object or null")
         status = r.text("status", "pending")
         return MessageRow(
             id=r.text("id"), to=r.text("to"), inbox=r.text("inbox"),
-            activity=activity if isinstance(activity, dict) else None, status=status,
+            activity=activity, status=status,
             attempts=r.integer("attempts", 0) or 0, next=r.number("next"),
             error=r.opt_text("error"), http=r.integer("http", None), created=r.number("created"),
             done=r.number("done"), at=r.number("at"), seq=r.integer("seq", 0) or 0,

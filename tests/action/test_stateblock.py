@@ -190,6 +190,8 @@ WRONG = [
      "writes: an echo record's at is a string, not a number or null"),
     ("outbox", {"k": {"id": "a", "to": "b", "inbox": "i", "attempts": True}},
      "outbox: a message's attempts is a boolean, not an integer"),
+    ("outbox", {"k": {"id": "a", "to": "b", "inbox": "i", "activity": "Note"}},
+     "outbox: a message's activity is a string, not an object or null"),
     ("subjects", {"s": {"case": None, "participants": {}, "links": [["only-a-ref"]]}},
      "subjects: a link is not"),
     ("surprise", {}, "surprise: not a section of a state block"),
