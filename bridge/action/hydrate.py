@@ -19,8 +19,6 @@ from bridge.app.runtime import Runtime
 from bridge.core.stateschema import MessageRow, StateBlock, SubjectRow
 from bridge.store import actionstate, db
 
-CURSOR_PREFIX = actionstate.CURSOR_PREFIX
-
 
 @dataclass
 class Origins:
