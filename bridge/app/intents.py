@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bridge.app.render import RenderContext, load_activity, render
 from bridge.app.runtime import Runtime
 from bridge.app.subjects import load_view, recipients, render_context, save_view
+from bridge.core.case.documents import identified
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent
 from bridge.core.rules import CaseView, Decision, Intent, texts
@@ -171,6 +172,8 @@ def _create_case(session: Session, rt: Runtime, view: CaseView, published: datet
                            "finder": finder, "offer_id": data.get("offer_id"),
                            "active_embargo": data.get("active_embargo"),
                            "proposed_embargoes": data.get("proposed_embargoes") or [],
+                           # the finder's pending proposal, still ours to answer in the case
+                           "invite_id": data.get("invite_id"),
                            # our vfd (we received the report: Vfd), as our status announces it
                            "statuses": {us: (record.cs_state if record else "Vfd.pxa")
                                         .partition(".")[0]},
@@ -252,6 +255,9 @@ def _embargo_bookkeeping(session: Session, us: str, view: CaseView, intent: Inte
         return False
     proposed = record.data.get("proposed_embargoes")
     embargo = getattr(invite, "object_", None)
+    if isinstance(embargo, EmbargoEvent):  # an id-less proposal: the id it was recorded by
+        embargo = identified(embargo, getattr(invite, "id", None)
+                             or record.data.get("invite_id"))
     if code in ("EA", "EC", "ER", "EJ") and view.in_case and not view.owner:
         me = state.get_participant(session, subject, us)
         if me is not None:

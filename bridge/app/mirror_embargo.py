@@ -9,7 +9,9 @@ plus UTC) and how to answer.
   consent becomes SIGNATORY / DECLINED. An answer for another end time than the pending one
   is stale and ignored. A rejection of our proposal (or, in a case we own, of any) drops it
   from the case's ``proposed_embargoes``: it is no longer pending.
-* ``Remove(EmbargoEvent)``: ET.
+* ``Remove(EmbargoEvent)``: ET (one naming no embargo id is refused by the authority rule).
+* An EmbargoEvent without an id is known by one derived from the activity carrying it
+  (``bridge.core.case.documents.identified``), as the reference mints one of its own.
 * ``Add(EmbargoEvent → case)`` / ``Announce(EmbargoEvent)`` from the case owner: the embargo
   is in force with that end (the owner's word, not a proposal).
 
@@ -38,6 +40,7 @@ from bridge.app.mirror_base import (
 from bridge.app.mirror_case import case_of
 from bridge.app.mirror_texts import embargo_changed, embargo_proposed
 from bridge.app.subjects import load_view, save_view
+from bridge.core.case.documents import identified
 from bridge.core.case.model import EmbargoRef
 from bridge.core.catalogue.classify import classify
 from bridge.core.effects import Comment
@@ -107,7 +110,9 @@ def _transition(ctx: Context, session: Session, subject: str, event: EMEvent,
 
 
 def on_proposal(ctx: Context, embargo: EmbargoEvent) -> Mirrored:
-    """``Invite(EmbargoEvent)``: EP or EV."""
+    """``Invite(EmbargoEvent)``: EP or EV. A proposal without an id is known by one derived
+    from its Invite (``identified``), as our answer and the owner's word will name it."""
+    embargo = identified(embargo, ctx.key)
     def decide(session: Session) -> tuple[str, Planned] | str:
         subject = _subject(session, ctx, ctx.activity, embargo)
         if subject is None:
@@ -139,7 +144,7 @@ def _answered(ctx: Context) -> tuple[Activity | None, EmbargoEvent | None]:
         return None, obj
     if isinstance(obj, Activity):
         inner = obj.object_
-        return obj, inner if isinstance(inner, EmbargoEvent) else None
+        return obj, identified(inner, obj.id) if isinstance(inner, EmbargoEvent) else None
     return None, None
 
 
@@ -259,7 +264,9 @@ def on_terminate(ctx: Context, embargo: EmbargoEvent | None) -> Mirrored:
 
 
 def on_activate(ctx: Context, embargo: EmbargoEvent, message: str) -> Mirrored:
-    """``Add(EmbargoEvent → case)`` / ``Announce(EmbargoEvent)``: the embargo is in force."""
+    """``Add(EmbargoEvent → case)`` / ``Announce(EmbargoEvent)``: the embargo is in force —
+    one without an id by the identity derived from this activity (``identified``)."""
+    embargo = identified(embargo, ctx.key)
     def decide(session: Session) -> tuple[str, Planned] | str:
         subject = _subject(session, ctx, None, embargo)
         if subject is None:

@@ -4,6 +4,7 @@ threads), so every assertion is about what was decided and sent, never about tim
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from bridge.app import process
 from bridge.app.delivery import actor_key, make_send
 from bridge.delivery import worker
-from bridge.store import audit, db, links, outbox, state
+from bridge.store import audit, db, inbound, links, outbox, state
 from bridge.store.cases import load_case, load_report
 from tests.service.bridge_env import BridgeEnv, bridge_env
 
@@ -419,3 +420,47 @@ def test_accepting_the_finders_proposal_as_owner_puts_it_in_force(tmp_path: Path
             case = load_case(s, case_id)
         assert case is not None and case.active_embargo is not None
         assert case.active_embargo.id == embargo_id and case.proposed == ()
+
+
+def _inbound(env: BridgeEnv, activity: dict[str, Any]) -> None:
+    """An activity as the inbox stores it once it authenticated its sender (processed by
+    :func:`step`, through the same mirroring as any inbound activity)."""
+    with db.transaction(env.rt.sessions) as s:
+        inbound.accept(s, f"inbox:{env.rt.config.actor.name}", str(activity["id"]),
+                       json.dumps(activity).encode(), {}, env.rt.clock())
+
+
+def test_an_embargo_proposed_without_an_id_is_known_by_a_derived_one(tmp_path: Path) -> None:
+    """The finder proposes an EmbargoEvent without an id before the case exists (the reference
+    would give it a fresh id of its own): we record it as ``<Invite id>#embargo``; the case
+    our RV creates keeps it and its Invite; accepting it as owner puts that embargo in force
+    by that id, and ET names it — nothing fails."""
+    with owner_env(tmp_path) as env:
+        report_id, ref = env.seed_report(content="CANARY-OWNER heap overflow")
+        invite_id = f"{env.receiver_url}/activities/invite-no-embargo-id"
+        derived = f"{invite_id}#embargo"
+        _inbound(env, {"@context": "https://www.w3.org/ns/activitystreams", "type": "Invite",
+                       "id": invite_id, "actor": env.finder, "to": [env.rt.actor_id],
+                       "target": report_id, "context": report_id,
+                       "object": {"type": "EmbargoEvent", "context": report_id,
+                                  "endTime": "2027-03-01T12:00:00+01:00"}})
+        assert step(env) == []
+        env.human_label(ref, "vultron:valid")
+        assert [a["type"] for a in step(env)] == ["Accept", "Create"]
+        case_id = str(env.receiver.received[-1]["object"]["id"])
+        with env.rt.sessions() as s:
+            case = load_case(s, case_id)
+        assert case is not None and [e.id for e in case.proposed] == [derived]
+        env.human_label(ref, "vultron:embargo-accept")
+        accept, add = step(env)
+        assert env.inbound_statuses().get("failed", 0) == 0, env.inbound_statuses()
+        assert accept["type"] == "Accept" and accept["object"]["id"] == invite_id
+        assert "id" not in accept["object"]["object"]  # the Invite inline, as it came
+        assert add["type"] == "Add" and add["object"]["id"] == derived
+        with env.rt.sessions() as s:
+            after = load_case(s, case_id)
+        assert after is not None and after.active_embargo is not None
+        assert after.active_embargo.id == derived and after.proposed == ()
+        env.human_comment(ref, "/vultron embargo terminate")
+        (terminate,) = step(env)
+        assert terminate["type"] == "Remove" and terminate["object"]["id"] == derived

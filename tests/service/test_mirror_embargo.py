@@ -184,3 +184,32 @@ def test_a_rejection_of_the_owners_proposal_leaves_it_pending(eenv: Env) -> None
     eenv.post(activity("Reject", invite(END), "rej-1", actor=FINDER))
     assert eenv.work() == ["done", "done"]
     assert [p["id"] for p in case(eenv).data["proposed_embargoes"]] == [embargo(END)["id"]]
+
+
+def _without_id(end: str) -> dict[str, Any]:
+    found = embargo(end)
+    del found["id"]
+    return found
+
+
+def test_an_embargo_put_in_force_without_an_id_gets_a_derived_one(eenv: Env) -> None:
+    """The owner's Add(EmbargoEvent) without an id: in force, known as ``<Add id>#embargo``
+    (the reference would mint a fresh id of its own) — never the embargo held before."""
+    add = activity("Add", _without_id(END), "add-no-id", target=CASE)
+    eenv.post(add)
+    assert eenv.work() == ["done"]
+    record = case(eenv)
+    assert record.em_state == "ACTIVE"
+    assert record.data["active_embargo"]["id"] == f"{add['id']}#embargo"
+
+
+def test_an_embargo_end_naming_no_embargo_is_refused(eenv: Env) -> None:
+    """Remove(EmbargoEvent) without an id names no embargo: refused with the reason (the
+    reference's fresh id for it is never the active one: it ends nothing there either)."""
+    eenv.post(activity("Add", embargo(END), "add-e", target=CASE))
+    eenv.post(activity("Remove", _without_id(END), "rm-no-id", target=CASE))
+    eenv.work()
+    status, reason = eenv.inbound_rows()[-1]
+    assert status == "ignored" and reason is not None and "refused (embargo_id)" in reason
+    assert case(eenv).em_state == "ACTIVE"
+    assert any("refused" in c and "names no embargo" in c for c in comments(eenv))

@@ -140,7 +140,12 @@ def _owner_act(known: Known, case: Case, claim: Claim) -> Verdict:
         if not _holdable(report, case, known.us):
             return _refused("report_owner", "the report belongs to another party: neither "
                             "the case's owner nor its participants offered it")
-    if claim.act is Act.EMBARGO_END and claim.embargo_id and case.active_embargo and (
+    if claim.act is Act.EMBARGO_END and not claim.embargo_id:
+        # An embargo ends by its identity. The reference gives an id-less EmbargoEvent a
+        # fresh id of its own, which is never the active one: it ends nothing there either.
+        return _refused("embargo_id", "it names no embargo (its EmbargoEvent has no id); an "
+                        "embargo ends only by naming the case's active one")
+    if claim.act is Act.EMBARGO_END and case.active_embargo and (
             claim.embargo_id != case.active_embargo.id):
         return _refused("embargo_id", "it names another embargo than the case's active one")
     return ALLOWED

@@ -78,3 +78,19 @@ def with_known_end(ref: EmbargoRef | None, *known: EmbargoRef | None) -> Embargo
         return ref
     return next((EmbargoRef(ref.id, k.end) for k in known
                  if k is not None and k.id == ref.id and k.end is not None), ref)
+
+
+DERIVED = "#embargo"
+"""What a derived embargo identity appends to the id of the activity that carried it."""
+
+
+def identified(embargo: EmbargoEvent, carrier: str | None) -> EmbargoEvent:
+    """``embargo`` with an identity: its own id, else one derived from the activity that
+    carried it (``<carrier id>#embargo``). The reference does the same with a fresh random id
+    of its own when it parses an EmbargoEvent without one (``as_Base.id_``'s default, a new
+    ``urn:uuid:`` every parse); ours is derived, so processing the same activity again — or
+    an answer carrying the same Invite inline — names the same embargo. Without a carrier id
+    it stays without one."""
+    if embargo.id or not carrier:
+        return embargo
+    return embargo.model_copy(update={"id": f"{carrier}{DERIVED}"})
