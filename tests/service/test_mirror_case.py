@@ -365,3 +365,33 @@ def test_an_embargo_named_by_id_gets_the_end_a_replayed_invitation_carries(
     rows = cenv.inbound_rows()
     assert [status for status, _ in rows[-2:]] == ["ignored", "ignored"]
     assert [c.body for i in issues.values() for c in i.comments] == prompts
+
+
+def _logged_case_status(by: str, n: str, em: str) -> dict[str, Any]:
+    """``Announce(CaseLedgerEntry add_case_status_to_case)`` as the reference's case manager
+    sends it (corpus ``Announce_CaseLedgerEntry_add_case_status_to_case.json``): the snapshot
+    is the owner's ``Add(CaseStatus)``."""
+    entry = {"type": "CaseLedgerEntry", "id": f"{CASE}/log/{n}", "caseId": CASE,
+             "logIndex": int(n), "eventType": "add_case_status_to_case", "payloadSnapshot": {
+                 "type": "Add", "actor": COORD, "target": CASE, "object": {
+                     "type": "CaseStatus", "id": f"{CASE}/status/{n}", "context": CASE,
+                     "attributedTo": COORD, "em": {"state": em}, "pxa": {"state": "pxa"}}}}
+    return activity("Announce", entry, f"ledger-status-{n}", actor=by, to=[OURS])
+
+
+def test_a_ledger_entry_announced_by_the_owner_itself_is_mirrored(cenv: Env) -> None:
+    """The recordings have only the owner's case actor announce ledger entries (the bridge
+    as owner receives one, a participant's case_fully_closed); an owner that keeps its own
+    ledger (no separate case actor: it is its case's manager) is judged the same: its entry
+    is its own word. Another participant relaying the owner's activity is refused."""
+    cenv.post(activity("Create", case_doc(), "c1"))
+    cenv.post(_logged_case_status(COORD, "1", "ACTIVE"))
+    cenv.post(_logged_case_status(FINDER, "2", "EXITED"))
+    cenv.work()
+    rows = cenv.inbound_rows()
+    assert [status for status, _ in rows] == ["done", "done", "done", "ignored"]
+    assert str(rows[3][1]).startswith("refused (relay)")
+    with cenv.rt.sessions() as session:
+        record = state.get_case(session, CASE)
+    assert record is not None and record.em_state == "ACTIVE"
+    assert "vultron:embargo-active" in issue(cenv).labels
