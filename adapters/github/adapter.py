@@ -11,7 +11,7 @@ the marker is never adopted (``EnsureResult.planted``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from github import Github
@@ -262,6 +262,12 @@ class GitHubAdapter:
         """Draft → published (the advisory and its description become public)."""
         self._own(ref.tracker)
         advisories.set_state(self._s, ref.project, _ghsa(ref), "published")
+
+    def set_advisory_fields(self, ref: TrackerRef, fields: Mapping[str, Any]) -> None:
+        """The case's fields in the draft advisory's own (summary, CVE id, CWE ids, CVSS,
+        vulnerabilities); NotPrivateError once it is published or closed."""
+        self._own(ref.tracker)
+        advisories.set_fields(self._s, ref.project, _ghsa(ref), fields)
 
     def request_cve(self, ref: TrackerRef) -> None:
         """Ask GitHub (a CNA) for a CVE id for the advisory (public repositories only)."""

@@ -6,7 +6,7 @@ the description and "comments" are notes appended to another one (``advisory_tex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -16,7 +16,7 @@ from adapters.github import advisory_text
 from adapters.github.errors import ADVISORY_PERMISSION
 from adapters.github.payload import norm_ghsa
 from adapters.github.session import Session
-from bridge.core.errors import AmbiguousWrite
+from bridge.core.errors import AmbiguousWrite, NotPrivateError
 from bridge.core.labels import resolve_labels
 from bridge.core.markers import tokens_in, written_by
 
@@ -150,6 +150,26 @@ def set_state(s: Session, project: str, ghsa: str, new_state: str) -> None:
     if adv.state == new_state:
         return
     _edit(s, adv, f"set {_what(project, ghsa)} {new_state}", state=new_state)
+
+
+def set_fields(s: Session, project: str, ghsa: str, fields: Mapping[str, Any]) -> None:
+    """Write the advisory's own fields while it is private (draft or triage); unchanged
+    values are not written again."""
+    adv = get(s, project, ghsa)
+    if adv.state not in PRIVATE_STATES:
+        raise NotPrivateError(f"{_what(project, ghsa)} is {adv.state}: its fields are not written")
+    current = {"summary": adv.summary, "cve_id": adv.cve_id,
+               "cwe_ids": [c.cwe_id for c in adv.cwes or []],
+               "cvss_vector_string": adv.cvss.vector_string if adv.cvss else None,
+               "vulnerabilities": [v.raw_data for v in adv.vulnerabilities or []]}
+    changes = {k: v for k, v in fields.items() if current.get(k) != v}
+    if not changes:
+        return
+    kwargs: dict[str, Any] = {k: v for k, v in changes.items()
+                              if k in ("summary", "cve_id", "cwe_ids", "vulnerabilities")}
+    if "cvss_vector_string" in changes:
+        kwargs["severity_or_cvss_vector_string"] = changes["cvss_vector_string"]
+    _edit(s, adv, f"set the fields of {_what(project, ghsa)}", **kwargs)
 
 
 def request_cve(s: Session, project: str, ghsa: str) -> None:

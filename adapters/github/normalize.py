@@ -149,7 +149,14 @@ def _advisory_details(adv: dict[str, Any]) -> dict[str, Any]:
         "state": p.text(adv, "state"),
         "html_url": p.text(adv, "html_url"),
         "summary": p.text(adv, "summary"),
+        "cwe_ids": [c for c in _list(adv.get("cwe_ids")) if isinstance(c, str)],
+        "cvss_vector": p.text(cvss, "vector_string") if isinstance(cvss := adv.get("cvss"),
+                                                                  dict) else None,
     }
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def on_repository_advisory(d: Delivery) -> Outcome:

@@ -10,7 +10,7 @@ exception leaving this class is a ``bridge.core.errors`` type.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar
 
 from adapters.gitlab.session import GitLabBase, attrs_of, drain, is_conflict
@@ -153,6 +153,10 @@ class GitLabAdapter(GitLabBase):
 
     def reopen(self, ref: TrackerRef) -> None:
         self._set_state(ref, "reopen", "opened")
+
+    def set_advisory_fields(self, ref: TrackerRef, fields: Mapping[str, Any]) -> None:
+        raise PermanentError(f"{ref} is a GitLab issue, not an advisory: it has no advisory "
+                             "fields")
 
     def link(self, ref: TrackerRef, other: TrackerRef) -> None:
         """A ``relates_to`` issue link (cross-project allowed), once."""

@@ -11,7 +11,7 @@ a ``bridge.core.errors`` type.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import httpx
@@ -19,7 +19,12 @@ import httpx
 from adapters.trac.session import Session
 from adapters.trac.wiki import hidden, verbatim
 from bridge.core.effects import Destination, DestinationMode
-from bridge.core.errors import AmbiguousWrite, ConfigurationError, NotPrivateError
+from bridge.core.errors import (
+    AmbiguousWrite,
+    ConfigurationError,
+    NotPrivateError,
+    PermanentError,
+)
 from bridge.core.labels import resolve_labels
 from bridge.core.markers import has_marker, marker_for, marker_token, written_by
 from bridge.core.refs import TrackerRef
@@ -185,6 +190,10 @@ class TracAdapter:
         """Trac has no cross-tracker links: a private comment naming ``other``, once."""
         self.comment(ref, f"Linked by vultron-bridge with {other}.",
                      marker_id=f"link:{ref}->{other}")
+
+    def set_advisory_fields(self, ref: TrackerRef, fields: Mapping[str, Any]) -> None:
+        raise PermanentError(f"{ref} is a Trac ticket, not an advisory: it has no advisory "
+                             "fields")
 
     # -- reads ---------------------------------------------------------------------------
 

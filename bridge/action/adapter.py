@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from adapters.github.adapter import GitHubAdapter
 from bridge.action.homes import Homes
@@ -133,3 +133,7 @@ class ActionAdapter:
     def link(self, ref: TrackerRef, other: TrackerRef) -> None:
         if self._write(f"link {other}", ref):
             self._inner.link(ref, other)
+
+    def set_advisory_fields(self, ref: TrackerRef, fields: Mapping[str, Any]) -> None:
+        if self._write(f"set advisory fields {' '.join(sorted(fields))}", ref):
+            self._inner.set_advisory_fields(ref, fields)

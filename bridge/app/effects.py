@@ -20,6 +20,7 @@ from bridge.core.effects import (
     EnsurePrivateIssue,
     Link,
     Reopen,
+    SetAdvisoryFields,
     SetLabels,
     TrackerEffect,
 )
@@ -105,6 +106,11 @@ def apply_effects(rt: Runtime, tracker: str, effects: Sequence[TrackerEffect]) -
             adapter.reopen(effect.ref)
         elif isinstance(effect, Link):
             adapter.link(effect.ref, effect.other)
+        elif isinstance(effect, SetAdvisoryFields):
+            try:
+                adapter.set_advisory_fields(effect.ref, effect.fields)
+            except NotPrivateError:  # published meanwhile: GitHub's form is the team's now
+                log.warning("advisory fields not written on %s: it is not private", effect.ref)
         elif isinstance(effect, EnsurePrivateIssue):
             ensured = adapter.ensure_private_issue(
                 effect.destination, effect.object_id, effect.title, effect.body, effect.labels

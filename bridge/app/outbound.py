@@ -18,7 +18,7 @@ from bridge.app.intents import answerable, apply_decision
 from bridge.app.runtime import Runtime
 from bridge.app.subjects import load_view, set_issue_state
 from bridge.core.echoes import may_be_own
-from bridge.core.effects import Comment, SetLabels, TrackerEffect
+from bridge.core.effects import Comment, SetAdvisoryFields, SetLabels, TrackerEffect
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
 from bridge.core.labels import exclusive_with
 from bridge.core.mentions import mentioned_refs
@@ -85,7 +85,8 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
         rules = rt.rules(event.tracker)
         for subject in found or [None]:
             seed = f"{item.source}\x1f{item.key}\x1f{index}\x1f{subject}"
-            view = load_view(session, subject, rt.actor_id, ref or "") if subject else None
+            view = load_view(session, subject, rt.actor_id, ref or "",
+                             rt.config.tracker_kinds()) if subject else None
             decision = answerable(session, rt, event,
                                   decide(event, view, rules, rt.now(), standing), view)
             if decision.ignored:
@@ -119,7 +120,10 @@ def _handle_event(rt: Runtime, item: InboundItem, index: int, event: TrackerEven
                         continue
                 if isinstance(effect, Comment) and effect.marker_id is None:
                     effect = effect.model_copy(update={"marker_id": f"{seed}\x1f{n}"})
-                outcome.effects.append((event.tracker, effect))
+                # an advisory linked from another tracker is written through its own
+                where = effect.ref.tracker if isinstance(effect, SetAdvisoryFields) \
+                    else event.tracker
+                outcome.effects.append((where, effect))
     if len(outcome.sent) > queued:
         # the messages are committed: delivery need not wait for this input's tracker writes
         rt.wake_deliver.set()

@@ -17,6 +17,8 @@ decided when it is rendered, from the subject's admitted participants (``members
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from bridge.app.inboxes import default_inbox
 from bridge.app.render import RenderContext, load_activity
+from bridge.core.errors import InputError
+from bridge.core.refs import RefForm, TrackerKind, TrackerRef, parse_ref
 from bridge.core.rules import CaseView
 from bridge.core.rules.audience import addressees
 from bridge.core.rules.owner import participant_id
@@ -55,7 +59,10 @@ def owned(data: dict[str, Any], our_actor: str, roles: list[str] | None) -> bool
             and finder != our_actor and data.get("offered_to") in (None, our_actor))
 
 
-def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseView:
+def load_view(session: Session, subject: str, our_actor: str, ref: str,
+              trackers: Mapping[str, RefForm | TrackerKind] | None = None) -> CaseView:
+    """The subject as the rules see it. ``trackers`` (the configuration's tracker kinds)
+    lets it name the linked repository advisories, whose fields show the subject's."""
     record = state.get_case(session, subject)
     me = state.get_participant(session, subject, our_actor)
     invited = subject in invitations(session, [subject])
@@ -72,14 +79,19 @@ def load_view(session: Session, subject: str, our_actor: str, ref: str) -> CaseV
         proposed = UNKNOWN_END
     embargo = Embargo.of(em, end, proposed)
     others = 0
+    advisories: list[TrackerRef] = []
     for link in links.links_for_subject(session, subject):
         if link.ref != ref and issue_state(session, link.ref) == "open":
             others += 1
+        if trackers is not None and "@GHSA-" in link.ref.upper():
+            with contextlib.suppress(InputError):
+                advisories.append(parse_ref(link.ref, trackers))
     return CaseView(subject, rm, embargo, CaseState.from_string(record.cs_state), others,
                     fields=load_fields(session, subject),
                     in_case=record.data.get("kind") == "case",
                     owner=owned(record.data, our_actor, me.roles if me else None),
                     active_embargo=active.id if active else None, invited=invited,
+                    advisories=tuple(advisories),
                     offered=bool(record.data.get("offer_id"))
                     and record.data.get("finder") != our_actor)
 

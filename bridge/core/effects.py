@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +83,17 @@ class Link(_Effect):
     other: TrackerRef
 
 
+class SetAdvisoryFields(_Effect):
+    """Show the case's publication fields in a draft advisory's own fields (GitHub: summary,
+    CVE id, CWE ids, CVSS vector, affected packages; ``bridge.core.records.ghsa``). Written
+    only while the advisory is private."""
+
+    op: Literal["set_advisory_fields"] = "set_advisory_fields"
+    ref: TrackerRef
+    fields: dict[str, Any]
+
+
 TrackerEffect = Annotated[
-    EnsurePrivateIssue | SetLabels | Comment | Close | Reopen | Link, Field(discriminator="op")
+    EnsurePrivateIssue | SetLabels | Comment | Close | Reopen | Link | SetAdvisoryFields,
+    Field(discriminator="op"),
 ]

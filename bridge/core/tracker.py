@@ -7,9 +7,9 @@ that need the tracker's API. Every method raises only ``bridge.core.errors`` typ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -107,6 +107,12 @@ class TrackerAdapter(Protocol):
     def reopen(self, ref: TrackerRef) -> None: ...
 
     def link(self, ref: TrackerRef, other: TrackerRef) -> None: ...
+
+    def set_advisory_fields(self, ref: TrackerRef, fields: Mapping[str, Any]) -> None:
+        """Write a draft advisory's own fields (``bridge.core.records.ghsa``); NotPrivateError
+        when the advisory is no longer private. Only a ref with a GHSA id gets it: a tracker
+        without advisories raises PermanentError."""
+        ...
 
     def get_issue(self, ref: TrackerRef) -> IssueSnapshot: ...
 

@@ -232,3 +232,41 @@ def test_records_attached_to_the_issue_at_publication(tmp_path: Path) -> None:
         validate_osv(attached[f"x_vultron-{token}.json"])
         assert not (tmp_path / "unused").exists()  # no directory configured: no files
         assert env.gh.fake.repos[ref.project].private  # attached on the private issue only
+
+
+def test_a_linked_advisory_shows_the_fields_and_its_form_edits_them(tmp_path: Path) -> None:
+    from bridge.store import links
+    from tests.fakes.github.model import Advisory, User
+
+    with bridge_env(tmp_path, workers=False) as env:
+        report_id, ref = env.seed_report(content=CANARY)
+        fake = env.gh.fake
+        with fake.lock:
+            repo = fake.repos[ref.project]
+            adv = Advisory("GHSA-2222-3333-4444", "Stored XSS", "private draft", User("bot"))
+            repo.advisories[adv.ghsa_id] = adv
+        advisory = TrackerRef(ref.tracker, ref.project, None, adv.ghsa_id)
+        with db.transaction(env.rt.sessions) as session:
+            links.add_link(session, report_id, advisory, "tracks", "test", env.rt.clock())
+
+        env.human_comment(ref, "/vultron set cwe CWE-79\n/vultron add product "
+                               "pkg:pypi/example-widget >=1.0 <1.4.2")
+        drain(env)
+        assert adv.cwe_ids == ["CWE-79"]  # the issue's edits reach the advisory's form
+        assert adv.vulnerabilities[-1]["vulnerable_version_range"] == ">= 1.0, < 1.4.2"
+        assert adv.description == "private draft"
+        assert adv.summary == fields_of(env, report_id).title == "R-1"  # from the report
+
+        with fake.lock:  # a maintainer fills the form on GitHub
+            adv.cve_id = "CVE-2026-10001"
+            adv.summary = "Stored XSS in the preview"
+            adv.cvss_vector_string = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"
+            adv.cwe_ids = ["CWE-79", "CWE-80"]
+            payload = {"action": "updated",
+                       "repository_advisory": fake.render.advisory(repo, adv)}
+        env._emit(repo, "repository_advisory", payload)
+        drain(env)
+        fields = fields_of(env, report_id)
+        assert fields.cve_id == "CVE-2026-10001" and fields.cwes == ("CWE-79", "CWE-80")
+        assert fields.cvss == ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N",)
+        assert fields.title == "Stored XSS in the preview"

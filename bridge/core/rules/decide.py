@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bridge.core import labels as label_specs
-from bridge.core.effects import Comment, SetLabels, TrackerEffect
+from bridge.core.effects import Comment, SetAdvisoryFields, SetLabels, TrackerEffect
 from bridge.core.errors import InputError, TransitionRefused
 from bridge.core.events import EventKind, TrackerEvent
+from bridge.core.records import ghsa, ssvc
 from bridge.core.records import rules as field_rules
-from bridge.core.records import ssvc
 from bridge.core.records.fields import CaseFields
 from bridge.core.refs import TrackerRef
 from bridge.core.rules import standing as authority
@@ -63,6 +63,8 @@ class CaseView:
     """The id of the EmbargoEvent in force, as the case names it (None: not known)."""
     invited: bool = False
     """An invitation to join this case is pending (``/vultron case accept|reject``)."""
+    advisories: tuple[TrackerRef, ...] = ()
+    """The repository advisories linked to the subject (their own fields show its fields)."""
     offered: bool = True
     """The report's Offer to us is known: before a case, RV/RI/RC answer it (without it they
     are refused; in a case they need none — we announce our status or leave the case)."""
@@ -190,6 +192,8 @@ def decide(
         return _ignored(f"{event.kind.value} concerns no issue")
     if view is None:
         return _ignored(f"{ref} is not linked to any report or case")
+    if event.kind is EventKind.ADVISORY_UPDATED:
+        return _advisory_edited(event, view, standing)
     action, reason = _action_for(event, rules)
     if action is not None and standing is not None:
         refusal = authority.check(event, ref, view.subject, standing)
@@ -213,6 +217,7 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         effects: tuple[TrackerEffect, ...] = (Comment(ref=ref, body=out.comment),)
         if out.refused and event.kind is EventKind.LABELED and event.label:
             effects += (SetLabels(ref=ref, remove=(event.label,)),)
+        effects += _shown_in_advisories(ref, view, out.fields)
         return Decision(effects=effects, fields=out.fields, refused=out.refused)
     if action is Action.HELP:
         error = event.command.error if event.command else None
@@ -246,6 +251,27 @@ def _apply(event: TrackerEvent, ref: TrackerRef, action: Action, view: CaseView,
         return _owning(view, _em(event, ref, action, view, now))
     except (TransitionRefused, InputError) as exc:
         return _refuse(event, ref, action, exc.reason, view)
+
+
+def _shown_in_advisories(ref: TrackerRef, view: CaseView,
+                         fields: CaseFields | None) -> tuple[TrackerEffect, ...]:
+    """The new fields written into the advisories linked to the subject (the event's own
+    issue too, when it is one): their form shows what the records will say."""
+    shown = ghsa.advisory_fields(fields) if fields is not None else {}
+    targets = dict.fromkeys([*([ref] if ref.ghsa else []), *view.advisories])
+    return tuple(SetAdvisoryFields(ref=a, fields=shown) for a in targets if shown)
+
+
+def _advisory_edited(event: TrackerEvent, view: CaseView,
+                     standing: authority.Standing | None) -> Decision:
+    """The team edited a linked advisory's form: its summary, CVE id, CWE ids and CVSS vector
+    become the subject's fields — from people who may write to the repository only."""
+    if standing is None or not standing.actor_can_write:
+        return _ignored("an advisory edit counts only from people with write access")
+    fields, _unusable = ghsa.imported(view.fields, event.details)  # those are left as they were
+    if fields == view.fields:
+        return _ignored("the advisory's fields are the case's already")
+    return Decision(fields=fields)
 
 
 def _answer_invitation(event: TrackerEvent, ref: TrackerRef, action: Action,

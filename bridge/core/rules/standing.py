@@ -58,9 +58,14 @@ class Refusal:
     effects: tuple[TrackerEffect, ...] = ()
 
 
+ASKED = GATED | {EventKind.ADVISORY_UPDATED}
+"""Whose standing ``decide`` asks: what is gated, and an edit of an advisory's own fields
+(they become the case's only when the editor may write to the repository)."""
+
+
 def needs_standing(event: TrackerEvent) -> bool:
-    """Whether ``decide`` needs a ``Standing`` for this event (its kind is gated)."""
-    return event.kind in GATED and event.ref is not None
+    """Whether ``decide`` needs a ``Standing`` for this event."""
+    return event.kind in ASKED and event.ref is not None
 
 
 def _who(event: TrackerEvent) -> str:

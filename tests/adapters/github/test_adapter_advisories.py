@@ -129,3 +129,26 @@ def test_configured_severity_and_ecosystem(github: GitHubHarness) -> None:
     ref = adapter.ensure_private_issue(github.advisory_destination, "o2", "s", "d").ref
     adv = _advisory(github, ref.ghsa)
     assert adv.severity == "high" and adv.vulnerabilities[0]["package"]["ecosystem"] == "pip"
+
+
+def test_case_fields_are_written_into_a_draft_advisory_and_not_once_published(
+        github: GitHubHarness) -> None:
+    from bridge.core.records.ghsa import advisory_fields
+    from tests.core.records.samples import complete
+
+    ref = _ensure(github).ref
+    github.adapter.set_advisory_fields(ref, advisory_fields(complete()))
+    adv = _advisory(github, ref.ghsa)
+    assert (adv.summary, adv.cve_id, adv.cwe_ids) == (
+        "Stored XSS in the widget preview", "CVE-2026-10001", ["CWE-79"])
+    assert adv.cvss_vector_string == "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"
+    assert adv.vulnerabilities[0]["package"] == {"ecosystem": "pip", "name": "example-widget"}
+    assert adv.vulnerabilities[0]["patched_versions"] == "1.4.2"
+    assert has_marker(adv.description, OBJ)  # the description (report, state) is untouched
+    patches = github.requests_to("PATCH", "/security-advisories/")
+    github.adapter.set_advisory_fields(ref, advisory_fields(complete()))  # the same again
+    assert github.requests_to("PATCH", "/security-advisories/") == patches
+    github.adapter.publish_advisory(ref)
+    with pytest.raises(NotPrivateError, match="published"):
+        github.adapter.set_advisory_fields(ref, {"summary": "changed after publication"})
+    assert _advisory(github, ref.ghsa).summary == "Stored XSS in the widget preview"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -177,3 +178,60 @@ def test_O20_an_ssvc_label_with_a_wrong_value_comes_off_and_changes_nothing() ->
 def test_an_ssvc_label_without_a_point_and_value_is_no_answer(label: str) -> None:
     d = decide(ev(EventKind.LABELED, label=label), view(rm=RM.RECEIVED), RuleSet(), NOW)
     assert d.ignored is not None and d.fields is None
+
+
+def test_an_edit_on_a_draft_advisory_fills_its_own_fields_too() -> None:
+    from bridge.core.effects import SetAdvisoryFields
+
+    advisory = TrackerRef("github", "acme/widget", None, "GHSA-aaaa-bbbb-cccc")
+    event = cmd("/vultron set cwe CWE-79").model_copy(update={"ref": advisory})
+    d = decide(event, view(), RuleSet(), NOW)
+    assert [e.fields for e in d.effects if isinstance(e, SetAdvisoryFields)] == [
+        {"cwe_ids": ["CWE-79"]}]
+    on_an_issue = decide(cmd("/vultron set cwe CWE-79"), view(), RuleSet(), NOW)
+    assert not [e for e in on_an_issue.effects if isinstance(e, SetAdvisoryFields)]
+    refused = decide(cmd("/vultron set cvss nonsense").model_copy(update={"ref": advisory}),
+                     view(), RuleSet(), NOW)
+    assert not [e for e in refused.effects if isinstance(e, SetAdvisoryFields)]
+
+
+ADVISORY = TrackerRef("github", "acme/widget", None, "GHSA-aaaa-bbbb-cccc")
+
+
+def advisory_edit(details: dict[str, object], actor: str = "maintainer") -> TrackerEvent:
+    return TrackerEvent(kind=EventKind.ADVISORY_UPDATED, tracker="github", ref=ADVISORY,
+                        project="acme/widget", actor=actor, at=NOW, details=details)
+
+
+def test_an_edit_on_the_issue_reaches_every_linked_advisory() -> None:
+    from bridge.core.effects import SetAdvisoryFields
+
+    other = TrackerRef("github", "acme/other", None, "GHSA-dddd-eeee-ffff")
+    linked = replace(view(), advisories=(ADVISORY, other))
+    d = decide(cmd("/vultron set cve CVE-2026-10001"), linked, RuleSet(), NOW)
+    written = [(e.ref, e.fields) for e in d.effects if isinstance(e, SetAdvisoryFields)]
+    assert written == [(ADVISORY, {"cve_id": "CVE-2026-10001"}),
+                       (other, {"cve_id": "CVE-2026-10001"})]
+
+
+def test_the_advisory_form_edits_the_fields_from_people_with_write_access() -> None:
+    from bridge.core.rules.standing import Standing
+
+    details = {"summary": "XSS in preview", "cve_ids": ["CVE-2026-10001"],
+               "cwe_ids": ["CWE-79", "nonsense"], "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R"
+               "/S:C/C:L/I:L/A:N"}
+    writer = Standing(actor_can_write=True, private=True)
+    d = decide(advisory_edit(details), view(), RuleSet(), NOW, writer)
+    assert d.fields is not None and not d.effects and not d.intents
+    assert (d.fields.title, d.fields.cve_id, d.fields.cwes) == (
+        "XSS in preview", "CVE-2026-10001", ("CWE-79",))  # the unusable CWE is left out
+    assert d.fields.cvss == ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N",)
+    again = decide(advisory_edit(details), view(d.fields), RuleSet(), NOW, writer)
+    assert again.fields is None and again.ignored  # the same form again changes nothing
+    outsider = Standing(actor_can_write=False, private=True)
+    refused = decide(advisory_edit(details), view(), RuleSet(), NOW, outsider)
+    assert refused.fields is None and refused.ignored and "write access" in refused.ignored
+    assert decide(advisory_edit(details), view(), RuleSet(), NOW).fields is None
+    own = decide(advisory_edit(details, actor="bridge-bot"), view(),
+                 RuleSet(bot_login="bridge-bot"), NOW, writer)
+    assert own.fields is None and own.ignored == "the bridge's own change (its bot user)"

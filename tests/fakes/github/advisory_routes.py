@@ -52,6 +52,23 @@ def _fields(body: Any, *, creating: bool) -> dict[str, Any]:
         out["vulnerabilities"] = vulns
     elif creating:
         raise _invalid("vulnerabilities", "missing_field")
+    if "cve_id" in body:
+        cve = body["cve_id"]
+        if cve is not None and not (isinstance(cve, str) and cve.startswith("CVE-")):
+            raise _invalid("cve_id")
+        out["cve_id"] = cve
+    if "cwe_ids" in body:
+        cwes = body["cwe_ids"]
+        if not (isinstance(cwes, list) and all(isinstance(c, str) and c.startswith("CWE-")
+                                               for c in cwes)):
+            raise _invalid("cwe_ids")
+        out["cwe_ids"] = cwes
+    if body.get("cvss_vector_string") is not None:
+        vector = body["cvss_vector_string"]
+        if not (isinstance(vector, str) and vector.startswith(("CVSS:3.", "CVSS:4.0/"))):
+            raise _invalid("cvss_vector_string")
+        out["cvss_vector_string"] = vector
+        out["severity"] = None
     if body.get("severity") is not None:
         if body["severity"] not in SEVERITIES:
             raise _invalid("severity")

@@ -83,6 +83,8 @@ class Advisory:
     state: str = "draft"
     vulnerabilities: list[dict[str, Any]] = field(default_factory=list)
     cve_id: str | None = None
+    cwe_ids: list[str] = field(default_factory=list)
+    cvss_vector_string: str | None = None
     cve_requested: bool = False
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
@@ -295,9 +297,10 @@ class Renderer:
                 }
                 for v in a.vulnerabilities
             ],
-            "cvss": None,
-            "cwes": [],
-            "cwe_ids": [],
+            "cvss": ({"vector_string": a.cvss_vector_string, "score": None}
+                     if a.cvss_vector_string else None),
+            "cwes": [{"cwe_id": c, "name": f"name of {c}"} for c in a.cwe_ids],
+            "cwe_ids": list(a.cwe_ids),
             "credits": [],
             "credits_detailed": [],
             "collaborating_users": None,
