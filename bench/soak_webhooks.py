@@ -43,7 +43,7 @@ from bridge.store import db, inbound, links, state
 from tests.fakes.github.harness import BOT, PRIVATE_REPO, TOKEN
 from tests.fakes.github.model import Issue, Label, User
 from tests.fakes.github.server import FakeGitHub, Fault
-from tests.reliability.receiver import SlowReceiver
+from tests.support.servers import Receiver
 
 SECRET = "soak webhook secret"
 LABELS = ("vultron:valid", "vultron:invalid", "triage", "bug", "needs-info")
@@ -202,7 +202,7 @@ def soak(*, rate: float = 50, seconds: float = 600, tracker_delay: float = 5.0,
     tmp.mkdir(parents=True, exist_ok=True)
     result = SoakResult()
     fake = FakeGitHub(token=TOKEN, login=BOT)
-    with fake, SlowReceiver() as receiver:
+    with fake, Receiver(documents=False) as receiver:
         fake.add_repo(PRIVATE_REPO, private=True)
         fake.faults.append(Fault(kind="slow", delay=tracker_delay, times=None))
         url = f"sqlite:///{tmp / 'bridge.db'}"

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
@@ -46,54 +43,3 @@ class Recorder:
             return self.handler(request)
 
         return httpx.MockTransport(handle)
-
-
-@dataclass
-class LoopbackServer:
-    """A real HTTP server on 127.0.0.1 and a free port, serving scripted answers."""
-
-    respond: Callable[[BaseHTTPRequestHandler, bytes], None]
-    hits: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
-    port: int = 0
-
-    @contextmanager
-    def running(self) -> Iterator[LoopbackServer]:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                outer.hits.append((self.command, self.path, dict(self.headers.items()), body))
-                outer.respond(self, body)
-
-            do_GET = do_POST = _handle  # noqa: N815
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                return
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self.port = server.server_address[1]
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"",
-          headers: dict[str, str] | None = None) -> None:
-    handler.send_response(status)
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)

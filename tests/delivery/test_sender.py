@@ -274,43 +274,37 @@ def test_outcome_errors_are_json_safe() -> None:
 
 
 def test_real_loopback_receiver() -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler
-
-    from tests.delivery.ssrf_helpers import LoopbackServer, reply
+    from tests.support.servers import Answer, Receiver, Seen
 
     keys = KeyRing()
     keys.add(ME, KEY)
-    release = threading.Event()
     schemes_seen: list[tuple[str, SignatureScheme | None]] = []
 
-    def respond(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        path = handler.path
-        headers = list(handler.headers.items())
+    def respond(seen: Seen) -> Answer:
+        path = seen.path
+        headers = list(seen.headers.items())
         scheme = detect_scheme(headers)
         schemes_seen.append((path, scheme))
         if path.startswith("/busy/"):
-            return reply(handler, 429, headers={"Retry-After": "30"})
+            return Answer(429, headers={"Retry-After": "30"})
         if path.startswith("/broken/"):
-            return reply(handler, 500, b"Traceback: " + body)
+            return Answer(500, b"Traceback: " + seen.body)
         if path.startswith("/gone/"):
-            return reply(handler, 404)
+            return Answer(404)
         if path.startswith("/slow/"):
-            release.wait(5)
-            return reply(handler, 202)
+            return Answer(202, delay=5)  # held until the receiver stops
         if scheme is not SignatureScheme.RFC9421:
-            return reply(handler, 401)
+            return Answer(401)
         try:
             verify_request(
-                "POST", f"http://{handler.headers['Host']}{path}", headers, body,
+                "POST", f"http://{seen.headers['Host']}{path}", headers, seen.body,
                 fetch_key=keys, now=T0,
             )
         except AuthenticationError:
-            return reply(handler, 401)
-        return reply(handler, 202)
+            return Answer(401)
+        return Answer(202)
 
-    server = LoopbackServer(respond)
-    with server.running():
+    with Receiver(answers={"/": respond}) as server:
         client = guarded_client(AllowPolicy.build(allow_loopback=True))
         schemes = MemoryPeerSchemes()
         sender = Sender(client, SIGNER, peer_scheme=schemes, clock=Clock(), timeout=0.3)
@@ -333,7 +327,6 @@ def test_real_loopback_receiver() -> None:
         gone = sender.send(Delivery(f"{base}/gone/inbox/", SECRET))
         assert (gone.verdict, gone.status) == (Verdict.DEAD, 404)
         slow = sender.send(Delivery(f"{base}/slow/inbox/", SECRET))
-        release.set()
         assert (slow.verdict, slow.status) == (Verdict.RETRY, None)
         assert slow.error is not None and "timed out" in slow.error
         client.close()

@@ -17,7 +17,8 @@ from bridge.delivery.ssrf import (
     check_url,
     guarded_client,
 )
-from tests.delivery.ssrf_helpers import FakeResolver, LoopbackServer, Recorder, reply
+from tests.delivery.ssrf_helpers import FakeResolver, Recorder
+from tests.support.servers import Answer, Receiver
 
 PUBLIC = "93.184.216.34"
 RESOLVER_ANSWERS: dict[str, list[str] | list[list[str]]] = {
@@ -216,19 +217,18 @@ def test_blocked_reasons_name_the_range(address: str, words: str | None) -> None
 
 
 def test_real_loopback_server_reached_only_when_allowed() -> None:
-    server = LoopbackServer(lambda handler, body: reply(handler, 200, b"ok"))
-    with server.running():
+    with Receiver(answers={"/": Answer(200, b"ok")}) as server:
         resolver = FakeResolver({"peer.test": ["127.0.0.1"]})
         with guarded_client(AllowPolicy(), resolve=resolver) as client:
             with pytest.raises(BlockedDestination):
                 client.get(f"{server.base}/x")
             with pytest.raises(BlockedDestination):
                 client.get(f"http://peer.test:{server.port}/x")
-        assert server.hits == []
+        assert server.requests == []
         allow = AllowPolicy.build(allow_loopback=True)
         with guarded_client(allow, resolve=resolver) as client:
             answer = client.get(f"http://peer.test:{server.port}/x")
         assert answer.status_code == 200 and answer.content == b"ok"
-        [(method, path, headers, _)] = server.hits
-        assert (method, path) == ("GET", "/x")
-        assert headers["Host"] == f"peer.test:{server.port}"
+        [seen] = server.requests
+        assert (seen.method, seen.path) == ("GET", "/x")
+        assert seen.headers["Host"] == f"peer.test:{server.port}"

@@ -9,14 +9,11 @@ and each destination saw its messages first in the order they were enqueued.
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,6 +21,7 @@ import pytest
 from bridge.store.db import transaction
 from bridge.store.outbox import enqueue, outbox_counts
 from tests.store.dbutil import BOTH, Database, database
+from tests.support.servers import Receiver
 
 CHILD = r"""
 import json, random, sys, threading, time, urllib.error, urllib.request
@@ -52,47 +50,6 @@ run_forever(session_factory(engine), send, worker_id=default_worker_id(), now=ti
 """
 
 
-class Receiver:
-    """An inbox that stores each activity once (by id) and answers 202 to duplicates too."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.stored: dict[str, dict[str, object]] = {}
-        self.received: list[tuple[str, str]] = []  # (path, activity id), every request
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                activity = json.loads(body)
-                time.sleep(0.005)  # widen the window between "sent" and "recorded"
-                with receiver.lock:
-                    receiver.received.append((self.path, activity["id"]))
-                    receiver.stored.setdefault(activity["id"], activity)
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
 @pytest.fixture(params=BOTH)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     with database(request.param, tmp_path) as d:
@@ -110,7 +67,9 @@ def _crash_and_recover(db: Database, tmp_path: Path, *, messages: int, kills: in
     rnd = random.Random(seed)
     destinations = 4
     log = tmp_path / "worker.log"
-    with Receiver() as receiver:
+    # an inbox idempotent by id; each answer held 5 ms to widen the window between "sent"
+    # and "recorded"
+    with Receiver(delay=0.005) as receiver:
         inboxes = [f"{receiver.base}/actors/{d}/inbox/" for d in range(destinations)]
         order: dict[str, list[str]] = {f"/actors/{d}/inbox/": [] for d in range(destinations)}
         with transaction(db.factory) as s:
@@ -148,13 +107,10 @@ def _crash_and_recover(db: Database, tmp_path: Path, *, messages: int, kills: in
     assert killed_with_work_left >= 1, "no kill interrupted any work: the test proved nothing"
     assert sorted(receiver.stored) == sorted(a for ids in order.values() for a in ids)
     assert all(v["id"] == k for k, v in receiver.stored.items())
-    assert len(receiver.received) >= messages
+    assert len(receiver.requests) >= messages
     for path, expected in order.items():
-        firsts: list[str] = []
-        for p, aid in receiver.received:
-            if p == path and aid not in firsts:
-                firsts.append(aid)
-        assert firsts == expected, f"destination {path} saw messages out of order ({seed=})"
+        assert receiver.first_seen(path) == expected, (
+            f"destination {path} saw messages out of order ({seed=})")
 
 
 def test_killed_workers_lose_nothing(db: Database, tmp_path: Path) -> None:

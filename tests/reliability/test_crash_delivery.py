@@ -23,8 +23,8 @@ from bridge.store.db import transaction
 from bridge.store.outbox import enqueue, outbox_counts
 from tests.delivery.test_worker_crash import CHILD
 from tests.reliability.figures import figure
-from tests.reliability.receiver import SlowReceiver
 from tests.store.dbutil import BOTH, Database, database
+from tests.support.servers import Receiver
 
 
 @pytest.fixture(params=BOTH)
@@ -44,7 +44,7 @@ def kill_storm(db: Database, tmp_path: Path, *, messages: int, kills: int, worke
     rnd = random.Random(seed)
     destinations = 8
     log = tmp_path / "worker.log"
-    with SlowReceiver(delay) as receiver:
+    with Receiver(delay=delay) as receiver:
         order: dict[str, list[str]] = {}
         with transaction(db.factory) as s:
             for n in range(messages):
@@ -84,10 +84,10 @@ def kill_storm(db: Database, tmp_path: Path, *, messages: int, kills: int, worke
     detail = f"seed={seed} counts={counts} log={log.read_text(errors='replace')[-2000:]}"
     assert counts == {"pending": 0, "delivered": messages, "dead": 0}, detail
     assert sorted(receiver.stored) == sorted(a for ids in order.values() for a in ids)
-    assert receiver.duplicates_stored == 0
+    assert len(receiver.ids) == len(set(receiver.ids))  # none stored twice
     for path, expected in order.items():
         assert receiver.first_seen(path) == expected, f"{path} out of order ({seed=})"
-    return {"kills": done, "interrupted": interrupted, "received": len(receiver.received),
+    return {"kills": done, "interrupted": interrupted, "received": len(receiver.requests),
             "stored": len(receiver.stored), "seconds": int(elapsed)}
 
 

@@ -9,11 +9,7 @@ inboxes that fail in every way, on an injected clock (no test waits for a backof
 
 from __future__ import annotations
 
-import contextlib
-import json
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -25,11 +21,10 @@ from bridge.delivery.ssrf import AllowPolicy, guarded_client
 from bridge.httpsig import Signer
 from bridge.store import outbox
 from bridge.store.db import transaction
-from tests.delivery.ssrf_helpers import LoopbackServer, reply
 from tests.reliability.appenv import Clock, cached_key
 from tests.reliability.figures import figure
 from tests.store.dbutil import Database, database
-from tests.support.servers import Receiver, free_port, running_app
+from tests.support.servers import Answer, Receiver, Seen, free_port, running_app
 
 ACTOR = "https://bridge.example/actors/vendor"
 POLICY = RetryPolicy(base=2.0, factor=2.0, cap=60.0, max_attempts=6, jitter=0.0)
@@ -65,17 +60,17 @@ def _rows(db: Database) -> list[outbox.OutboxItem]:
         return outbox.list_outbox(s, limit=10_000)
 
 
-def _status_server(hang: float) -> LoopbackServer:
-    def respond(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        code = handler.path.strip("/").split("/")[1]
-        if code == "hang":
-            time.sleep(hang)
-            with contextlib.suppress(OSError):  # the client gave up long ago
-                reply(handler, 202)
-            return
-        reply(handler, int(code), headers={"Retry-After": "1"} if code == "429" else None)
+def _status_server(hang: float) -> Receiver:
+    """``/s/{code}/…`` answers ``code``; ``/s/hang/…`` answers after ``hang`` seconds (or when
+    the receiver stops, if sooner)."""
 
-    return LoopbackServer(respond)
+    def respond(seen: Seen) -> Answer:
+        code = seen.path.strip("/").split("/")[1]
+        if code == "hang":
+            return Answer(202, delay=hang)
+        return Answer(int(code), headers={"Retry-After": "1"} if code == "429" else {})
+
+    return Receiver(answers={"/s/": respond})
 
 
 DEAD = (400, 403, 404, 405, 410, 413, 422, 501)
@@ -84,7 +79,7 @@ RETRIED = (401, 408, 425, 429, 500, 502, 503, 504)
 
 def test_status_code_classification_table(db: Database) -> None:
     clock = Clock()
-    with _status_server(hang=1.5).running() as server:
+    with _status_server(hang=1.5) as server:
         cases = [str(c) for c in DEAD + RETRIED] + ["hang"]
         for n, code in enumerate(cases):
             _enqueue(db, f"{server.base}/s/{code}/inbox/", n, clock)
@@ -156,17 +151,16 @@ def test_poison_messages_do_not_block_the_100_behind_them(db: Database) -> None:
 
     received: list[int] = []
 
-    def respond(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        doc = json.loads(body)
+    def respond(seen: Seen) -> Answer:
+        doc = seen.json()
         if doc.get("poison") == 400:
-            reply(handler, 400)
-        elif doc.get("poison") == 500:
-            reply(handler, 500)
-        else:
-            received.append(int(doc["n"]))
-            reply(handler, 202)
+            return Answer(400)
+        if doc.get("poison") == 500:
+            return Answer(500)
+        received.append(int(doc["n"]))
+        return Answer(202)
 
-    with LoopbackServer(respond).running() as server:
+    with Receiver(answers={"/": respond}) as server:
         inbox = f"{server.base}/actors/peer/inbox/"
         _enqueue(db, inbox, 0, clock, poison=400)
         _enqueue(db, inbox, 1, clock, poison=500)

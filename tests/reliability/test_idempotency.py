@@ -36,7 +36,7 @@ def test_one_github_delivery_100_times_20_at_once_is_one_effect(tmp_path: Path) 
         _, ref = env.seed_report()
         env.human_label(ref, "vultron:valid")
         first = env.gh.fake.hooks.sent[-1]
-        assert wait_for(lambda: len(env.receiver.received) == 2)  # RV, then Create(case)
+        assert env.receiver.wait_until(lambda: len(env.receiver.received) == 2)  # RV, Create
         assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
         writes = _writes(env)
 

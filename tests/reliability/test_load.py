@@ -17,8 +17,8 @@ from bench.soak_webhooks import SoakResult, soak
 from bridge.store.db import transaction
 from bridge.store.outbox import enqueue, outbox_counts
 from tests.reliability.figures import figure
-from tests.reliability.receiver import SlowReceiver
 from tests.store.dbutil import database
+from tests.support.servers import Receiver
 
 WORKER = r"""
 import random, sys, threading, time
@@ -69,7 +69,7 @@ def test_soak_has_no_errors_locks_or_losses(soaked: SoakResult) -> None:
 @pytest.mark.postgres
 def test_10000_activities_50_receivers_4_workers_postgres(tmp_path: Path) -> None:
     messages, destinations, workers = 10_000, 50, 4
-    with database("postgres", tmp_path) as db, SlowReceiver() as receiver:
+    with database("postgres", tmp_path) as db, Receiver() as receiver:
         order: dict[str, list[str]] = {
             f"/actors/r{d}/inbox/": [f"urn:uuid:load-{n}"
                                      for n in range(d, messages, destinations)]
@@ -105,7 +105,7 @@ def test_10000_activities_50_receivers_4_workers_postgres(tmp_path: Path) -> Non
         took = time.monotonic() - start
         with db.reader() as s:
             counts = outbox_counts(s)
-    posts = [aid for _, aid, _ in receiver.received]
+    posts = [seen.activity_id for seen in receiver.requests]
     assert counts == {"pending": 0, "delivered": messages, "dead": 0}, counts
     assert len(posts) == len(set(posts)) == messages  # no message claimed twice
     for path, expected in order.items():

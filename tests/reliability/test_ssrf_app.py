@@ -6,7 +6,6 @@ counted); an allowlisted address works. The guard's own table is in tests/delive
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from bridge.app.delivery import actor_key, make_send
@@ -15,9 +14,9 @@ from bridge.httpsig import Signer
 from bridge.httpsig.keys import key_id_for, public_key_document
 from bridge.store import outbox
 from bridge.store.db import transaction
-from tests.delivery.ssrf_helpers import LoopbackServer, reply
 from tests.reliability.appenv import INBOX_PATH, INBOX_URL, AppEnv, app_env, cached_key
 from tests.reliability.figures import figure
+from tests.support.servers import Answer, Receiver, Seen
 
 BLOCKED_HOSTS = [
     "127.0.0.1", "127.1.2.3", "localhost", "app.localhost", "[::1]", "0.0.0.0", "2130706433",
@@ -80,15 +79,14 @@ def test_an_allowlisted_address_is_reached(tmp_path: Path) -> None:
     key = cached_key("rsa-alice")
     docs: dict[str, dict[str, object]] = {}
 
-    def respond(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        doc = docs.get(handler.path)
-        if handler.command == "GET" and doc is not None:
-            reply(handler, 200, json.dumps(doc).encode(),
-                  {"Content-Type": "application/activity+json"})
-        else:
-            reply(handler, 202 if handler.command == "POST" else 404)
+    def respond(seen: Seen) -> Answer:
+        doc = docs.get(seen.path)
+        if seen.method == "GET" and doc is not None:
+            return Answer(200, json.dumps(doc).encode(),
+                          {"Content-Type": "application/activity+json"})
+        return Answer(202 if seen.method == "POST" else 404)
 
-    with LoopbackServer(respond).running() as server:
+    with Receiver(answers={"/": respond}) as server:
         actor = f"{server.base}/actors/peer"
         docs["/actors/peer"] = {"id": actor, "type": "Person", "inbox": actor + "/inbox/",
                                 "publicKey": public_key_document(actor, key)}
@@ -105,7 +103,7 @@ def test_an_allowlisted_address_is_reached(tmp_path: Path) -> None:
             outcome = send(item)  # as the worker does: no transaction open while sending
     assert accepted.status == 202, accepted.text
     assert outcome.verdict is Verdict.DELIVERED
-    methods = [hit[0] for hit in server.hits]
+    methods = [seen.method for seen in server.requests]
     # one GET for the inbox's signature key, one for the actor document naming the inbox
     assert methods.count("GET") == 2 and methods.count("POST") == 1
     assert outcome.inbox is None  # the document's inbox is the one the row named

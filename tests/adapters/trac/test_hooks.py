@@ -13,15 +13,21 @@ from adapters.trac.webhooks import verify_and_parse
 from bridge.core.errors import AuthenticationError
 from bridge.core.events import EventKind, WebhookResult
 from tests.adapters.trac.fixtures import TracProject
-from tests.adapters.trac.receiver import receiver
 from tests.adapters.trac.tracd import TOKEN, TracServer, change, wait_for
+from tests.support.servers import Answer, Receiver
 
 SECRET = "hook-secret-for-tests"
+HOOK = "/webhooks/trac"
 
 
 def _parse(delivery: object, secret: str = SECRET) -> WebhookResult:
     return verify_and_parse(delivery.headers, delivery.body,  # type: ignore[attr-defined]
                             WebhookSettings(tracker="trac", secrets=(secret,)))
+
+
+def _bridge(status: int = 202) -> Receiver:
+    """The bridge's ``/webhooks/trac`` on loopback: records every delivery, answers ``status``."""
+    return Receiver(answers={HOOK: Answer(status)})
 
 
 def _project(server: TracServer, name: str, url: str) -> TracProject:
@@ -36,15 +42,15 @@ def _queued(project: TracProject) -> list[tuple[int, int]]:
 
 def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
         trac_server: TracServer) -> None:
-    with receiver() as bridge, _project(trac_server, "hooks1", bridge.url) as project:
+    with _bridge() as bridge, _project(trac_server, "hooks1", bridge.base + HOOK) as project:
         adapter = project.adapter()
         ref = adapter.ensure_private_issue(project.destination, "urn:report:h1", "R", "body",
                                            ["vultron:received"]).ref
         assert ref.number is not None
         change(trac_server, project.name, ref.number, "alice",
                keywords="vultron:received vultron:valid", comment="/vultron engage")
-        wait_for(lambda: len(bridge.deliveries) >= 2, "two deliveries")
-    created, changed = (_parse(d) for d in bridge.deliveries[:2])
+        assert bridge.wait_until(lambda: len(bridge.requests) >= 2, timeout=15), "two deliveries"
+    created, changed = (_parse(d) for d in bridge.requests[:2])
     assert created.event_name == "ticket.created"
     assert created.events[0].kind is EventKind.OPENED and created.events[0].actor == "vultron-bot"
     kinds = {(e.kind, e.label) for e in changed.events}
@@ -54,13 +60,12 @@ def test_a_keyword_change_and_a_command_reach_the_bridge_signed(
     assert all(e.ref == ref and e.actor == "alice" and e.private for e in changed.events)
     assert changed.delivery_id and changed.delivery_id != created.delivery_id
     with pytest.raises(AuthenticationError):
-        _parse(bridge.deliveries[1], secret="another-secret")
+        _parse(bridge.requests[1], secret="another-secret")
     assert _queued(project) == []
 
 
 def test_a_bridge_that_is_down_loses_nothing(trac_server: TracServer) -> None:
-    with receiver() as bridge, _project(trac_server, "hooks2", bridge.url) as project:
-        bridge.status = 503
+    with _bridge(503) as bridge, _project(trac_server, "hooks2", bridge.base + HOOK) as project:
         adapter = project.adapter()
         ref = adapter.ensure_private_issue(project.destination, "urn:report:h2", "R", "b").ref
         assert ref.number is not None
@@ -71,12 +76,12 @@ def test_a_bridge_that_is_down_loses_nothing(trac_server: TracServer) -> None:
         queued = _queued(project)
         assert not any(dead for _, dead in queued)
         assert queued[1][0] == 0  # never tried ahead of the first
-        first_try = bridge.deliveries[0].headers["x-trac-delivery"]
+        first_try = bridge.requests[0].headers["x-trac-delivery"]
         with bridge.lock:
-            bridge.status = 202
+            bridge.answers[HOOK] = Answer(202)
         httpx.get(f"{trac_server.url}/{project.name}/wiki", timeout=30)  # tracd resumes sending
         wait_for(lambda: _queued(project) == [], "the queue drained", attempts=600)
-    accepted = [d for d in bridge.deliveries if d.headers.get("x-trac-delivery")]
+    accepted = [d for d in bridge.requests if d.headers.get("x-trac-delivery")]
     ids = [d.headers["x-trac-delivery"] for d in accepted]
     assert first_try in ids and ids.count(first_try) >= 2  # retried under the same id
     parsed = [_parse(d) for d in accepted]
