@@ -24,16 +24,13 @@ import gnupg
 from aiosmtpd.controller import Controller
 
 from bridge.app import delivery, process
-from bridge.app.runtime import Runtime
-from bridge.config import load_config_text
 from bridge.core.retry import RetryPolicy
 from bridge.delivery import worker
 from bridge.mail.server import MailListener
-from bridge.service.app import create_app
 from bridge.store import inbound
-from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET, github_harness
-from tests.service.bridge_env import BridgeEnv
-from tests.support.servers import Receiver, free_port, running_app
+from tests.fakes.github.harness import PRIVATE_REPO
+from tests.service.bridge_env import BridgeEnv, bridge_env
+from tests.support.servers import free_port
 
 TEAM = "security@vendor.example"
 REPORTER = "alice@finder.example"
@@ -161,22 +158,13 @@ def plain(text: str, *, subject: str = "Bug in parse()", message_id: str | None 
     return msg.as_bytes()
 
 
-CONFIG = """
-actor: {{name: vendor, base_url: "{bridge}"}}
-database_url: "sqlite:///{db}"
-trackers:
-  github: {{kind: github, url: "{github}", token: t, webhook_secrets: ["{secret}"],
-            bot_login: {bot}}}
-destinations:
-  default: {{tracker: github, project: {repo}, mode: private_issue}}
-delivery: {{allow_loopback: true, timeout_seconds: 3}}
-mail:
+MAIL = """mail:
   listen: "127.0.0.1:{listen}"
   protocol: {protocol}
   recipients: [{team}]
   from_address: {team}
   relay: {{host: 127.0.0.1, port: {relay}, security: none}}
-{gpg}{extra}"""
+{gpg}"""
 
 
 def crlf(raw: bytes) -> bytes:
@@ -246,25 +234,18 @@ class MailEnv(BridgeEnv):
 @contextmanager
 def mail_env(tmp: Path, *, team: Keyring | None = None, protocol: str = "smtp",
              extra: str = "", webhooks: bool = True) -> Iterator[MailEnv]:
+    """``bridge_env``'s bridge (no workers: stepped by hand) with the mail listener and the
+    relay."""
+    listen = free_port()
+    gpg = (f"  gpg_home: {team.home}\n  key_fingerprint: {team.fingerprint}\n"
+           if team else "")
     with ExitStack() as stack:
-        gh = stack.enter_context(github_harness(timeout=3))
         sink, relay_port = stack.enter_context(smtp_sink())
-        port, listen = free_port(), free_port()
-        bridge_url = f"http://127.0.0.1:{port}"
-        gpg = (f"  gpg_home: {team.home}\n  key_fingerprint: {team.fingerprint}\n"
-               if team else "")
-        config = load_config_text(CONFIG.format(
-            bridge=bridge_url, db=tmp / "bridge.db", github=gh.fake.base_url,
-            secret=WEBHOOK_SECRET, bot=BOT, repo=PRIVATE_REPO, listen=listen,
-            protocol=protocol, team=TEAM, relay=relay_port, gpg=gpg, extra=extra), env={})
-        rt = Runtime.from_config(config, adapter_factory=lambda name, _: gh.adapter)
-        stack.enter_context(running_app(create_app(rt), port))
-        if webhooks:
-            gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
-        listener = MailListener(rt, "127.0.0.1", listen).start()
+        mail = MAIL.format(listen=listen, protocol=protocol, team=TEAM, relay=relay_port,
+                           gpg=gpg)
+        base = stack.enter_context(
+            bridge_env(tmp, workers=False, webhooks=webhooks, extra=mail + extra))
+        listener = MailListener(base.rt, "127.0.0.1", listen).start()
         stack.callback(listener.stop)
-        try:
-            yield MailEnv(rt, gh, Receiver(), bridge_url, "http://127.0.0.1:9",
-                          listener=listener, sink=sink)
-        finally:
-            rt.engine.dispose()
+        yield MailEnv(base.rt, base.gh, base.receiver, base.bridge_url, base.receiver_url,
+                      listener=listener, sink=sink)

@@ -1,56 +1,28 @@
-"""A whole bridge for the privacy runs: fake GitHub (a private and a public repository) sending
-signed webhooks, the app with its processing and delivery workers, a reference-like receiver
-whose actors are trusted peers (they post unsigned, like the reference implementation), and a
-loopback capture of the operators' alarm webhook.
-
-Like ``tests/service/bridge_env.py``, with the inbox, a configurable destination and alarms.
+"""A whole bridge for the privacy runs: ``tests/service/bridge_env.py``'s bridge (fake GitHub
+with a private and a public repository sending signed webhooks, the app with its processing
+and delivery workers, a reference-like receiver) with the receiver's actors trusted peers (they
+post unsigned, like the reference implementation), a configurable destination and a loopback
+capture of the operators' alarm webhook.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from adapters.github.signature import sign
-from bridge.app import delivery, process
-from bridge.app.runtime import Runtime
-from bridge.config import load_config_text
-from bridge.service.app import create_app
 from bridge.store import inbound, outbox
-from tests.delivery.ssrf_helpers import LoopbackServer, reply
-from tests.fakes.github.harness import (
-    BOT,
-    PRIVATE_REPO,
-    WEBHOOK_SECRET,
-    GitHubHarness,
-    github_harness,
-)
+from tests.fakes.github.harness import BOT, PRIVATE_REPO, WEBHOOK_SECRET
 from tests.fakes.github.model import User
-from tests.service.bridge_env import HUMAN, BridgeEnv
-from tests.support.servers import Receiver, free_port, running_app, wait_for
-
-CONFIG = """
-actor: {{name: vendor, base_url: "{bridge}"}}
-database_url: "sqlite:///{db}"
-trackers:
-  github:
-    {{kind: github, url: "{github}", token: t, webhook_secrets: ["{secret}"], bot_login: {bot}}}
-destinations:
-  default: {{tracker: github, project: {repo}, mode: private_issue}}
-peers:
-  trusted: [{{prefix: "{receiver}/actors/"}}]
-delivery: {{allow_loopback: true, timeout_seconds: 3, retry: {{base: 0.05, cap: 0.5}}}}
-notifier: {{webhook_url: "{alarms}/alarm"}}
-"""
+from tests.service.bridge_env import HUMAN, BridgeEnv, bridge_env
+from tests.support.servers import Answer, Receiver, Seen, wait_for
 
 
 @dataclass
@@ -142,45 +114,19 @@ def privacy_env(tmp: Path, *, repo: str = PRIVATE_REPO, workers: bool = True,
                 adapter: Any = None) -> Iterator[PrivacyEnv]:
     """``adapter``: what the bridge writes through instead of the real adapter (the fake
     GitHub then only renders and sends the people's webhooks)."""
-    receiver = Receiver()
     alarms: list[str] = []
 
-    def capture(handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        alarms.append(body.decode("utf-8", "replace"))
-        reply(handler, 200)
+    def capture(seen: Seen) -> Answer:
+        alarms.append(seen.body.decode("utf-8", "replace"))
+        return Answer(200)
 
-    with ExitStack() as stack:
-        gh: GitHubHarness = stack.enter_context(github_harness(timeout=3))
-        receiver_url = stack.enter_context(running_app(receiver.app()))
-        alarm_server = stack.enter_context(LoopbackServer(capture).running())
-        port = free_port()
-        bridge_url = f"http://127.0.0.1:{port}"
-        config = load_config_text(CONFIG.format(
-            bridge=bridge_url, db=tmp / "bridge.db", github=gh.fake.base_url,
-            secret=WEBHOOK_SECRET, bot=BOT, repo=repo, receiver=receiver_url,
-            alarms=alarm_server.base), env={})
-        rt = Runtime.from_config(
-            config, adapter_factory=lambda name, tracker: adapter or gh.adapter)
-        stack.enter_context(running_app(create_app(rt), port))
-        gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
-        stop = threading.Event()
-        threads = []
-        if workers:
-            threads = [
-                threading.Thread(target=process.run_forever, args=(rt, "p-process", stop, 0.02),
-                                 daemon=True),
-                threading.Thread(target=delivery.run_delivery, args=(rt, "p-deliver", stop),
-                                 daemon=True),
-            ]
-            for thread in threads:
-                thread.start()
-        env = PrivacyEnv(rt, gh, receiver, bridge_url, receiver_url, alarms=alarms)
+    with Receiver(answers={"/": capture}) as alarm_server, bridge_env(
+            tmp, workers=workers, repo=repo, adapter=adapter, trust_receiver=True,
+            extra=f'notifier: {{webhook_url: "{alarm_server.base}/alarm"}}\n') as base:
+        env = PrivacyEnv(base.rt, base.gh, base.receiver, base.bridge_url, base.receiver_url,
+                         alarms=alarms)
         try:
             yield env
         finally:
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=10)
             if env.http is not None:
                 env.http.close()
-            rt.engine.dispose()

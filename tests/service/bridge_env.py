@@ -1,6 +1,10 @@
 """A whole bridge on loopback for end-to-end tests: fake GitHub (sending signed webhooks to
 the bridge), the bridge's HTTP app with its processing and delivery workers, and a receiver
-that behaves like the reference implementation's inbox."""
+that behaves like the reference implementation's inbox.
+
+``tests/reliability/e2e.py`` (privacy runs: the receiver's actors trusted, an alarm hook) and
+``tests/mail/support.py`` (the mail listener) build theirs with ``bridge_env`` and its options.
+The GitHub Action has no server and keeps its own (``tests/action/harness.py``)."""
 
 from __future__ import annotations
 
@@ -176,14 +180,24 @@ trackers:
 destinations:
   default: {{tracker: {tracker}, project: {repo}, mode: {mode}}}
 delivery: {{allow_loopback: true, timeout_seconds: 3, retry: {{base: 0.05, cap: 0.5}}}}
-"""
+{peers}{extra}"""
+TRUSTED = 'peers:\n  trusted: [{{prefix: "{receiver}/actors/"}}]\n'
 
 
 @contextmanager
 def bridge_env(
-    tmp: Path, *, workers: bool = True, tracker: str = "github"
+    tmp: Path, *, workers: bool = True, tracker: str = "github", repo: str = PRIVATE_REPO,
+    adapter: TrackerAdapter | None = None, webhooks: bool = True,
+    trust_receiver: bool = False, extra: str = "",
 ) -> Iterator[BridgeEnv]:
-    """A bridge whose default destination is on ``tracker`` (``github`` or ``gitlab``)."""
+    """A bridge whose default destination is on ``tracker`` (``github`` or ``gitlab``).
+
+    ``repo``: the GitHub repository of the default destination; ``adapter``: what the bridge
+    writes through instead of the fakes' adapters (the fake GitHub then only renders and sends
+    the people's webhooks); ``webhooks=False``: the fake GitHub sends none; ``trust_receiver``:
+    the receiver's actors are trusted peers (they post unsigned, like the reference
+    implementation's); ``extra``: more configuration (YAML, top-level keys).
+    """
     receiver = Receiver()
     with ExitStack() as stack:
         gh = stack.enter_context(github_harness(timeout=3))
@@ -195,12 +209,16 @@ def bridge_env(
             bridge=bridge_url, db=tmp / "bridge.db", github=gh.fake.base_url,
             secret=WEBHOOK_SECRET, bot=BOT, tracker=tracker,
             gitlab=glh.fake.url if glh else "http://127.0.0.1:9", gl_secret=gl.WEBHOOK_TOKEN,
-            repo=glh.project if glh else PRIVATE_REPO,
-            mode="confidential_issue" if glh else "private_issue"), env={})
+            repo=glh.project if glh else repo,
+            mode="confidential_issue" if glh else "private_issue",
+            peers=TRUSTED.format(receiver=receiver_url) if trust_receiver else "",
+            extra=extra), env={})
         adapters = {"github": gh.adapter, "gitlab": glh.adapter if glh else gh.adapter}
-        rt = Runtime.from_config(config, adapter_factory=lambda name, _: adapters[name])
+        rt = Runtime.from_config(
+            config, adapter_factory=lambda name, _: adapters[name] if adapter is None else adapter)
         stack.enter_context(running_app(create_app(rt), port))
-        gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
+        if webhooks:
+            gh.fake.hooks.sink = f"{bridge_url}/webhooks/github"
         if glh is not None:
             glh.fake.add_hook(url=f"{bridge_url}/webhooks/gitlab", token=gl.WEBHOOK_TOKEN,
                               confidential_issues_events=True, confidential_note_events=True)
