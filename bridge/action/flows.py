@@ -191,8 +191,8 @@ def on_schedule(run: Run) -> None:
         block = run.store.read(ref, body).state
         if block is None:
             continue
-        in_force = any((s.get("case") or {}).get("em") in OPEN
-                       for s in block["subjects"].values())
+        in_force = any(s.case is not None and s.case.em in OPEN
+                       for s in block.subjects.values())
         if stateblock.pending(block) or in_force:
             run.store.hydrate(ref, body)
     for subject in check_expired(run.rt):

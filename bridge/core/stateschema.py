@@ -137,7 +137,7 @@ class CursorRow:
 
 @dataclass(frozen=True)
 class StateBlock:
-    """A block's content. ``block["outbox"]`` etc. give a section's JSON form (read-only)."""
+    """A block's content (``to_json`` gives its JSON form)."""
 
     subjects: Mapping[str, SubjectRow] = field(default_factory=dict)
     objects: Mapping[str, ObjectRow] = field(default_factory=dict)
@@ -145,12 +145,6 @@ class StateBlock:
     writes: Mapping[str, WriteRow] = field(default_factory=dict)
     inputs: tuple[str, ...] = ()
     cursors: Mapping[str, CursorRow] = field(default_factory=dict)
-
-    def __getitem__(self, section: str) -> Any:
-        """The JSON form of one section (for callers that read the block as JSON)."""
-        if section not in SECTIONS:
-            raise KeyError(section)
-        return to_json(StateBlock(**{section: getattr(self, section)}))[section]
 
 
 # -- to JSON -------------------------------------------------------------------------------

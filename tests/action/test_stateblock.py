@@ -297,11 +297,3 @@ def test_a_block_of_the_previous_format_is_read_and_written_back_as_v2() -> None
     assert _read(written) == expected
     with pytest.raises(Unreadable, match="outbox: a message has an unknown field subjects"):
         parse({**content, "v": 1})  # a v1 block never had the field
-
-
-def test_the_json_view_of_a_section() -> None:
-    block = _state()
-    assert block["outbox"]["a\x1fb"]["attempts"] == 1
-    assert list(block["subjects"]) == ["https://x.example/reports/1"]
-    with pytest.raises(KeyError):
-        block["nope"]

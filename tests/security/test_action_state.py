@@ -65,7 +65,7 @@ def _real_state_kept(env: ActionEnv, number: int) -> bool:
             block = stateblock.read(f"{stateblock.BEGIN}\n{payload}\n{stateblock.END}", unseal)
         except stateblock.StateBlockError:
             continue
-        if block is not None and subject in block["subjects"]:
+        if block is not None and subject in block.subjects:
             return True
     return False
 
