@@ -46,6 +46,8 @@ from bridge.core.rules.owner import (
     case_id_for,
     new_case,
 )
+from bridge.core.states.cs import VENDOR_AWARE_CS
+from bridge.core.states.em import EM
 from bridge.core.vocab.activities import Offer
 from bridge.core.vocab.base import ASObject
 from bridge.core.vocab.objects import EmbargoEvent, VulnerabilityCase, VulnerabilityReport
@@ -165,8 +167,8 @@ def _create_case(session: Session, rt: Runtime, view: CaseView, published: datet
     case_id = case_id_for(rt.config.actor.base_url, report_id)
     existing = state.get_case(session, case_id)
     if existing is None or existing.data.get("kind") != "case":
-        state.put_case(session, case_id, em_state=record.em_state if record else "NONE",
-                       cs_state=record.cs_state if record else "Vfd.pxa",
+        state.put_case(session, case_id, em_state=record.em_state if record else EM.NONE.value,
+                       cs_state=record.cs_state if record else VENDOR_AWARE_CS,
                        embargo_end=record.embargo_end if record else None, now=now, data={
                            "kind": "case", "owner": us, "reports": [report_id],
                            "finder": finder, "offer_id": data.get("offer_id"),
@@ -175,7 +177,7 @@ def _create_case(session: Session, rt: Runtime, view: CaseView, published: datet
                            # the finder's pending proposal, still ours to answer in the case
                            "invite_id": data.get("invite_id"),
                            # our vfd (we received the report: Vfd), as our status announces it
-                           "statuses": {us: (record.cs_state if record else "Vfd.pxa")
+                           "statuses": {us: (record.cs_state if record else VENDOR_AWARE_CS)
                                         .partition(".")[0]},
                        })
         mine = state.get_participant(session, report_id, us)
@@ -195,10 +197,10 @@ def _create_case(session: Session, rt: Runtime, view: CaseView, published: datet
         }, now)
     case = load_case(session, case_id) or new_case(case_id, us, report_id, finder)
     stored = state.get_case(session, case_id)
-    pxa = (stored.cs_state if stored else "Vfd.pxa").partition(".")[2]
+    pxa = (stored.cs_state if stored else VENDOR_AWARE_CS).partition(".")[2]
     document = case_document(
         case, reports=[_inline_report(session, data.get("offer_id"), report_id)],
-        published=published, em=stored.em_state if stored else "NONE", pxa=pxa or "pxa",
+        published=published, em=stored.em_state if stored else EM.NONE.value, pxa=pxa or "pxa",
         proposed=case.proposed,
     )
     return load_view(session, case_id, us, ""), document

@@ -26,6 +26,7 @@ from bridge.core import labels as label_specs
 from bridge.core.effects import Comment, SetLabels, TrackerEffect
 from bridge.core.errors import NotPrivateError
 from bridge.core.refs import TrackerRef
+from bridge.core.states.cs import VENDOR_AWARE_CS
 from bridge.core.states.em import EM
 from bridge.core.states.label_map import LABEL_BY_EM
 from bridge.core.vocab.activities import Activity
@@ -168,7 +169,8 @@ def ensure_case(session: Session, case_id: str, now: float) -> state.CaseRecord:
     """The case's state row, created (EM NONE, CS ``Vfd.pxa``) when missing."""
     record = state.get_case(session, case_id)
     if record is None:
-        state.put_case(session, case_id, em_state="NONE", cs_state="Vfd.pxa", embargo_end=None,
+        state.put_case(session, case_id, em_state=EM.NONE.value, cs_state=VENDOR_AWARE_CS,
+                       embargo_end=None,
                        data={"kind": "case", "case_object_id": case_id, "reports": []}, now=now)
         record = state.get_case(session, case_id)
         assert record is not None

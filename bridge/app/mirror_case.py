@@ -36,6 +36,7 @@ from bridge.core.case.model import EmbargoRef, Known
 from bridge.core.effects import Comment
 from bridge.core.quoting import safe_name
 from bridge.core.states import rm as rm_machine
+from bridge.core.states.cs import INITIAL_CS
 from bridge.core.states.em import EM
 from bridge.core.urls import same_origin
 from bridge.core.vocab.activities import Activity
@@ -101,7 +102,7 @@ def _attach_report(session: Session, ctx: Context, case_id: str, report_id: str)
     reports = list(dict.fromkeys([*data.get("reports", []), report_id]))
     report = state.get_case(session, report_id)
     if report is None:  # its Offer may come later: remember the case for it
-        state.put_case(session, report_id, em_state="NONE", cs_state="vfd.pxa",
+        state.put_case(session, report_id, em_state=EM.NONE.value, cs_state=INITIAL_CS,
                        embargo_end=None, data={"kind": "report", "case_id": case_id}, now=now)
     elif report.data.get("kind") == "report":
         if report.data.get("case_id") != case_id:

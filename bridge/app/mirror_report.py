@@ -22,6 +22,8 @@ from bridge.core.case.authority import report_tied
 from bridge.core.case.model import Report
 from bridge.core.effects import Destination
 from bridge.core.errors import ConfigurationError, NotPrivateError
+from bridge.core.states.cs import VENDOR_AWARE_CS
+from bridge.core.states.em import EM
 from bridge.core.vocab.base import ref_ids
 from bridge.core.vocab.emit import to_wire
 from bridge.core.vocab.objects import VulnerabilityReport
@@ -97,8 +99,8 @@ def on_offer(ctx: Context, report: VulnerabilityReport) -> Mirrored:
             data.setdefault("finder", finder)
         if record is None or data != record.data:
             state.put_case(
-                session, report.id, em_state=record.em_state if record else "NONE",
-                cs_state=record.cs_state if record else "Vfd.pxa",
+                session, report.id, em_state=record.em_state if record else EM.NONE.value,
+                cs_state=record.cs_state if record else VENDOR_AWARE_CS,
                 embargo_end=record.embargo_end if record else None, data=data, now=now,
             )
         state.add_participant(session, report.id, rt.actor_id, rm_state="RECEIVED",

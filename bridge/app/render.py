@@ -57,7 +57,7 @@ class RenderContext:
     offer: Offer | None = None
     invite: Invite | None = None
     rm_state: str = "RECEIVED"
-    em_state: str = "NONE"
+    em_state: str = EM.NONE.value
     pxa_state: str = "pxa"
     members: tuple[str, ...] = ()
     """Who a case-level message goes to: the admitted participants (before a case exists,

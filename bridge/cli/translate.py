@@ -24,6 +24,7 @@ import click
 
 from bridge.core.errors import BridgeError, InputError
 from bridge.core.states.cs import VENDOR_AWARE
+from bridge.core.states.em import EM
 
 MAX_PAYLOAD = 25 * 1024 * 1024
 """GitHub's and GitLab's own limit on a webhook body."""
@@ -115,7 +116,7 @@ def _messages(event: Any, rules: Any, view: Any) -> dict[str, Any]:
 @click.option("--event", help="the event name when the headers do not carry it")
 @click.option("--rm-state", default="RECEIVED", show_default=True,
               help="assumed RM state of the report the issue is linked to")
-@click.option("--em-state", default="NONE", show_default=True, help="assumed EM state")
+@click.option("--em-state", default=EM.NONE.value, show_default=True, help="assumed EM state")
 @click.option("--cs-state", default=str(VENDOR_AWARE), show_default=True, help="assumed case state")
 def translate(tracker: str, payload_file: str, headers_file: str | None, secret: str | None,
               config_path: str | None, event: str | None, rm_state: str, em_state: str,

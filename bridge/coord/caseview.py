@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bridge.core.errors import BridgeError, NotFound
 from bridge.core.refs import TrackerRef
 from bridge.core.states import cs
+from bridge.core.states.em import EM
 from bridge.core.tracker import IssueSnapshot
 from bridge.store import links, state
 
@@ -156,7 +157,7 @@ def build(session: Session, case_id: str, policy: Policy,
         raise NotFound("no case or report with that id is known")
     view = CaseView(
         case_id, subject_kind(data, reports, record is not None, by_ref),
-        record.em_state if record else "NONE",
+        record.em_state if record else EM.NONE.value,
         datetime.fromtimestamp(record.embargo_end, UTC)
         if record and record.embargo_end is not None else None,
         record.cs_state if record else str(cs.INITIAL), policy, reports,

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bridge.core.states.cs import INITIAL_CS
 from bridge.core.states.em import EM
 
 OWNER_ROLES = frozenset({"case_owner"})
@@ -68,7 +69,7 @@ class Case:
     em: EM = EM.NONE
     active_embargo: EmbargoRef | None = None
     proposed: tuple[EmbargoRef, ...] = ()
-    cs: str = "vfd.pxa"
+    cs: str = INITIAL_CS
     invited: frozenset[str] = frozenset()
     """Actors the owner invited whose answer is still pending."""
 

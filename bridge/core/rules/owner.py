@@ -94,7 +94,7 @@ def _participant(case: Case, person: Participant, published: datetime) -> CasePa
 
 
 def case_document(case: Case, *, reports: Sequence[VulnerabilityReport | str],
-                  published: datetime, em: str = "NONE", pxa: str = "pxa",
+                  published: datetime, em: str = EM.NONE.value, pxa: str = "pxa",
                   proposed: Sequence[EmbargoRef] = ()) -> VulnerabilityCase:
     """``case`` as a ``VulnerabilityCase`` in the reference implementation's shape.
 

@@ -99,6 +99,9 @@ INITIAL = CaseState()
 VENDOR_AWARE = CaseState(VfdState.Vfd)
 """``Vfd.pxa``: where a case the bridge holds a report in starts (we, the vendor, know of it)."""
 FINAL = CaseState(VfdState.VFD, PxaState.PXA)
+INITIAL_CS = str(INITIAL)
+VENDOR_AWARE_CS = str(VENDOR_AWARE)
+"""The two starting states as stored (``cases.cs_state``)."""
 
 
 def refusal(state: CaseState, event: CSEvent) -> str | None:
@@ -198,7 +201,8 @@ def parse_history(text: str) -> tuple[CSEvent, ...]:
 
 
 __all__ = [
-    "EVENTS", "FINAL", "INITIAL", "PXA_EVENTS", "VENDOR_AWARE", "VFD_EVENTS", "CSEvent",
+    "EVENTS", "FINAL", "INITIAL", "INITIAL_CS", "PXA_EVENTS", "VENDOR_AWARE", "VENDOR_AWARE_CS",
+    "VFD_EVENTS", "CSEvent",
     "CaseState", "PxaState", "VfdState", "allowed_events", "history_violations", "is_reachable",
     "is_valid_history", "parse_history", "reachable_states", "refusal", "run", "transition",
 ]
