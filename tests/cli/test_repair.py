@@ -23,7 +23,7 @@ from bridge.cli.main import cli
 from bridge.config import BridgeConfig
 from bridge.store import audit, db, outbox
 from tests.fakes.gitlab.harness import BOT_TOKEN
-from tests.service.conftest import Env, make_env, offer
+from tests.support.app_env import Env, make_env, offer
 
 WRONG = "glpat-wrong-token"
 

@@ -1,7 +1,7 @@
 """docs/inbound.md's mapping rows I1–I18 as tests of the pure inbound judgement: each
 activity's act (``claim_of``) and who may send it (``authorize``) — the allowed sender and a
 stranger, for every row. The effects of each row are tested through the service in
-tests/service/test_mirror_*.py; the last test keeps this list and the table in step."""
+tests/app/test_mirror_*.py; the last test keeps this list and the table in step."""
 
 from __future__ import annotations
 

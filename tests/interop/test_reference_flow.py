@@ -20,7 +20,7 @@ from bridge.store import links, state
 from bridge.store.models import Outbox
 from tests.fakes.github.model import User
 from tests.paths import VULTRON_CORPUS
-from tests.service.conftest import VENDOR_BASE, Env, make_env
+from tests.support.app_env import VENDOR_BASE, Env, make_env
 
 CAPTURES = VULTRON_CORPUS / "reference-server"
 REFERENCE = "http://127.0.0.1:7999/api/v2/actors/"

@@ -25,7 +25,7 @@ from bridge.store import audit, db, links
 from tests.action.harness import action_env
 from tests.fakes.github import Fault
 from tests.fakes.github.model import Advisory, Issue, User, ghsa_for, next_id
-from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import FINDER, VENDOR_BASE, Env, make_env, offer
 
 REPORT = "https://finder.example/reports/1"
 NOTE_CANARY = "NOTE-CANARY-5d1e the vendor's patch plan"

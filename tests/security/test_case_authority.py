@@ -21,7 +21,7 @@ from bridge.app.subjects import members
 from bridge.store import links, state
 from bridge.store.models import CaseState, Link, Participant, StoredObject
 from bridge.store.state import case_data
-from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import FINDER, VENDOR_BASE, Env, make_env, offer
 
 STRANGER = "https://stranger.example/actors/mallory"
 COORD = "https://coord.example/actors/coordinator"

@@ -20,7 +20,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from bridge.core.markers import tokens_in
-from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import FINDER, VENDOR_BASE, Env, make_env, offer
 
 FORGED = "vb" + "f" * 32
 REPORT = "https://finder.example/reports/1`<img src=x onerror=alert(1)>`"

@@ -25,7 +25,7 @@ import pytest
 
 from bridge.store import db, links, outbox, state
 from tests.fakes.github.model import Comment, Issue, Label, User
-from tests.service.conftest import FINDER, Env, make_env, offer
+from tests.support.app_env import FINDER, Env, make_env, offer
 
 REPORT = "https://finder.example/reports/1"
 CANARY = "CANARY-authority-93c1 stack overflow in decode()"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bridge.httpsig.keys import load_public_pem
 from bridge.store import db, outbox
-from tests.service.conftest import VENDOR_BASE, Env, make_env
+from tests.support.app_env import VENDOR_BASE, Env, make_env
 
 ACTOR = f"{VENDOR_BASE}/actors/vendor"
 

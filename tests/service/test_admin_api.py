@@ -11,7 +11,7 @@ from bridge.app import process
 from bridge.app.runtime import Runtime
 from bridge.core.errors import BridgeError
 from bridge.store import audit, inbound
-from tests.service.conftest import Env, make_env, offer
+from tests.support.app_env import Env, make_env, offer
 
 EXTRA = """api_tokens:
   - {token: op-token-1, role: operator}

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import text
 
 from bridge.store import db, inbound
-from tests.service.conftest import ACTIVITY_JSON, FINDER, Env, make_env, offer
+from tests.support.app_env import ACTIVITY_JSON, FINDER, Env, make_env, offer
 
 CANARY = "CANARY-7f3a-embargoed-detail"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from bridge.core.vocab.base import ref_id
 from tests.paths import VULTRON_CORPUS
-from tests.service.conftest import Env, make_env
+from tests.support.app_env import Env, make_env
 
 TRUSTED = [(p, None) for p in (
     "https://vultron.example/", "https://vendor.example/", "https://coordinators.r.us.example/",

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from bridge.httpsig import SignatureScheme, Signer
 from bridge.httpsig.keys import generate_rsa, public_key_document
 from bridge.store import audit
-from tests.service.conftest import VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import VENDOR_BASE, Env, make_env, offer
 from tests.support.servers import running_app
 
 INBOX = f"{VENDOR_BASE}/actors/vendor/inbox/"

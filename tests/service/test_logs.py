@@ -21,7 +21,7 @@ from bridge.delivery.outcome import DeliveryOutcome
 from bridge.logs import configure
 from bridge.store import db, outbox
 from tests.fakes.github import harness as gh
-from tests.service.conftest import FINDER, make_env, offer
+from tests.support.app_env import FINDER, make_env, offer
 
 CANARY = "CANARY-7f3a-heap-overflow-in-parse"
 API_TOKEN = "api-token-CANARY-9d2e"

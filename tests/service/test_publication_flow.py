@@ -62,6 +62,15 @@ def set_embargo(env: BridgeEnv, case_id: str, em: str, end: float | None) -> Non
                        now=env.rt.clock())
 
 
+def engaged_case(env: BridgeEnv) -> tuple[str, TrackerRef, str]:
+    """A report with the canary offered to us, validated and engaged: (report id, its issue,
+    the case it became)."""
+    report_id, ref = env.seed_report(content=CANARY)
+    env.human_comment(ref, "/vultron validate\n/vultron engage")
+    drain(env)
+    return report_id, ref, case_of(env, report_id)
+
+
 def comments(env: BridgeEnv, ref: TrackerRef) -> list[str]:
     issue = env.gh.fake.repos[ref.project].issues[ref.number]  # type: ignore[index]
     return [c.body for c in issue.comments]
@@ -88,11 +97,7 @@ def test_offer_to_publication_writes_three_valid_records(tmp_path: Path) -> None
     records = tmp_path / "records"
     with bridge_env(tmp_path, workers=False) as env:
         configure(env, records)
-        report_id, ref = env.seed_report(content=CANARY)
-        env.human_comment(ref, "/vultron validate")
-        env.human_comment(ref, "/vultron engage")
-        drain(env)
-        case_id = case_of(env, report_id)
+        report_id, ref, case_id = engaged_case(env)
         set_embargo(env, case_id, "ACTIVE", FUTURE)
         without_cve = [e for e in EDITS if not e[1].startswith("cve ")]
         env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in without_cve))
@@ -130,10 +135,7 @@ def test_publication_during_the_embargo_writes_nothing(tmp_path: Path) -> None:
     records = tmp_path / "records"
     with bridge_env(tmp_path, workers=False) as env:
         configure(env, records)
-        report_id, ref = env.seed_report(content=CANARY)
-        env.human_comment(ref, "/vultron validate\n/vultron engage")
-        drain(env)
-        case_id = case_of(env, report_id)
+        report_id, ref, case_id = engaged_case(env)
         set_embargo(env, case_id, "ACTIVE", FUTURE)
         env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in EDITS) +
                           f"\n/vultron set description {CANARY}")
@@ -149,10 +151,7 @@ def test_withdrawal_after_publication_rewrites_the_osv_entry(tmp_path: Path) -> 
     records = tmp_path / "records"
     with bridge_env(tmp_path, workers=False) as env:
         configure(env, records)
-        report_id, ref = env.seed_report(content=CANARY)
-        env.human_comment(ref, "/vultron validate\n/vultron engage")
-        drain(env)
-        case_id = case_of(env, report_id)
+        report_id, ref, case_id = engaged_case(env)
         env.human_comment(ref, "/vultron withdraw it was a false positive")  # nothing published
         drain(env)
         assert any("never published" in body and "nothing was changed" in body
@@ -214,8 +213,7 @@ def test_records_attached_to_the_issue_at_publication(tmp_path: Path) -> None:
         write = WriteConfig(directory=None, attach=True)
         env.rt.config = env.rt.config.model_copy(update={
             "publication": env.rt.config.publication.model_copy(update={"write": write})})
-        report_id, ref = env.seed_report(content=CANARY)
-        env.human_comment(ref, "/vultron validate\n/vultron engage")
+        report_id, ref, case_id = engaged_case(env)
         env.human_comment(ref, "\n".join(f"/vultron {v} {t}" for v, t in EDITS))
         drain(env)
         before = len(comments(env, ref))
@@ -224,7 +222,7 @@ def test_records_attached_to_the_issue_at_publication(tmp_path: Path) -> None:
         attached = {m.group(1): json.loads(m.group(2)) for body in comments(env, ref)[before:]
                     if (m := re.search(r"`([^`]+\.json)`, as published\n\n```json\n(.*)\n```",
                                        body, flags=re.S))}
-        token = case_of(env, report_id).rsplit("/", 1)[1]
+        token = case_id.rsplit("/", 1)[1]
         assert sorted(attached) == ["CVE-2026-10001.json", "cve-2026-10001.json",
                                     f"x_vultron-{token}.json"]
         validate_cve(attached["CVE-2026-10001.json"])

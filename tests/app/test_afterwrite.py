@@ -20,7 +20,7 @@ from bridge.core.effects import Comment
 from bridge.core.errors import NotPrivateError
 from bridge.core.refs import TrackerRef
 from tests.fakes.github import harness as gh
-from tests.service.conftest import Env, make_env, offer
+from tests.support.app_env import Env, make_env, offer
 
 CANARY = "CANARY-after-write-5be1 use-after-free in free_list()"
 REF = TrackerRef("github", gh.PRIVATE_REPO, 1)

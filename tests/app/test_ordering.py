@@ -11,7 +11,7 @@ from bridge.app.ordering import activity_keys, webhook_keys
 from bridge.core.events import EventKind, TrackerEvent, WebhookResult
 from bridge.core.refs import TrackerRef
 from bridge.store import db, links
-from tests.service.conftest import FINDER, make_env, offer
+from tests.support.app_env import FINDER, make_env, offer
 
 CASE = "https://coord.example/cases/7"
 REPORT = "https://finder.example/reports/1"

@@ -32,8 +32,8 @@ from bridge.service.webhooks import verify_and_parse
 from bridge.store import audit, db, inbound
 from bridge.store.models import Inbound
 from tests.reliability.appenv import cached_key, github_headers, labeled_body
-from tests.service.conftest import Env, make_env, offer
 from tests.store.dbutil import BOTH, postgres_schema
+from tests.support.app_env import Env, make_env, offer
 from tests.support.servers import running_app, wait_for
 
 GOOD = 999

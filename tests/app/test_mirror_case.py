@@ -12,7 +12,7 @@ import pytest
 from bridge.core.markers import has_marker
 from bridge.store import cases, db, links, state
 from bridge.store.cases import INVITATION, seed_invited_case
-from tests.service.conftest import FINDER, VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import FINDER, VENDOR_BASE, Env, make_env, offer
 
 COORD = "https://coord.example/actors/coordinator"
 OTHER = "https://other.example/actors/vendor2"

@@ -12,9 +12,9 @@ import pytest
 from bridge.app.render import RenderContext
 from bridge.app.subjects import load_view, render_context
 from bridge.store import db, state
-from tests.service.conftest import FINDER, Env, make_env, offer
-from tests.service.test_mirror_case import CASE, COORD, OURS, activity, case_doc
-from tests.service.test_mirror_report import make_pending
+from tests.app.test_mirror_case import CASE, COORD, OURS, activity, case_doc
+from tests.app.test_mirror_report import make_pending
+from tests.support.app_env import FINDER, Env, make_env, offer
 
 END = "2099-01-31T12:00:00-05:00"
 END_UTC = "2099-01-31T17:00:00+00:00"

@@ -11,7 +11,7 @@ from typing import Any
 from bridge.app.guard import check_expired
 from bridge.store import state
 from tests.fakes.github.model import User
-from tests.service.conftest import FINDER, Env, make_env, offer
+from tests.support.app_env import FINDER, Env, make_env, offer
 
 REPORT = "https://finder.example/reports/1"
 END = "2099-01-31T12:00:00-05:00"

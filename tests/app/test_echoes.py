@@ -25,7 +25,7 @@ from bridge.core.refs import TrackerRef
 from bridge.store.models import TrackerWrite
 from tests.fakes.github.harness import BOT
 from tests.fakes.github.model import Comment, Label, User
-from tests.service.conftest import Env, make_env, offer
+from tests.support.app_env import Env, make_env, offer
 
 REF = TrackerRef("github", "acme/embargoed", 1)
 

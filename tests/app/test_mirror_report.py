@@ -14,7 +14,7 @@ from sqlalchemy import text
 from bridge.app import process
 from bridge.core.markers import has_marker
 from bridge.store import audit, db, links, state
-from tests.service.conftest import ACTIVITY_JSON, FINDER, VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import ACTIVITY_JSON, FINDER, VENDOR_BASE, Env, make_env, offer
 
 REPORT = "https://finder.example/reports/1"
 CANARY = "CANARY-91c2 stack smash in tiff_read()"

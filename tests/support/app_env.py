@@ -1,0 +1,170 @@
+"""Fixtures for the inbox, mirroring and guard tests: a Runtime on a temp SQLite file, the
+FastAPI app served on loopback (uvicorn) with an httpx client, a fake tracker (GitHub or
+GitLab) behind the real adapter, and a loopback receiver standing in for the notifier."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request, Response
+
+from bridge.app import process
+from bridge.app.runtime import Runtime
+from bridge.config import load_config_text
+from bridge.service.app import create_app
+from bridge.store import audit, inbound
+from tests.support.servers import running_app
+
+VENDOR_BASE = "http://bridge.test"
+FINDER = "https://finder.example/actors/finn"
+ACTIVITY_JSON = {"Content-Type": "application/activity+json"}
+
+
+@dataclass
+class Alarms:
+    """A Slack-compatible incoming webhook on loopback: records every JSON POST."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/hook/{secret}")
+        async def hook(secret: str, request: Request) -> Response:
+            with self.lock:
+                self.received.append(json.loads(await request.body()))
+            return Response("ok")
+
+        return app
+
+    @property
+    def texts(self) -> list[str]:
+        with self.lock:
+            return [str(m.get("text")) for m in self.received]
+
+
+@dataclass
+class Env:
+    rt: Runtime
+    client: httpx.Client
+    tracker: Any
+    """The harness (GitHubHarness / GitLabHarness)."""
+    alarms: Alarms
+
+    def post(self, activity: dict[str, Any] | bytes, headers: dict[str, str] | None = None,
+             path: str = "/actors/vendor/inbox/") -> Any:
+        body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
+        return self.client.post(path, content=body, headers=headers or ACTIVITY_JSON)
+
+    def work(self) -> list[str]:
+        """Process every pending input; returns the final statuses in order."""
+        statuses: list[str] = []
+        while True:
+            with self.rt.sessions.begin() as session:
+                items = inbound.claim_inbound(session, "test", self.rt.clock(), 60, 50)
+            if not items:
+                return statuses
+            statuses += [process.process_one(self.rt, item) for item in items]
+
+    def inbound_rows(self) -> list[tuple[str, str | None]]:
+        from sqlalchemy import select
+
+        from bridge.store.models import Inbound
+
+        with self.rt.sessions() as session:
+            return [(r.status, r.last_error) for r in session.execute(
+                select(Inbound.status, Inbound.last_error).order_by(Inbound.id)).all()]
+
+    def audit_kinds(self) -> list[str]:
+        with self.rt.sessions() as session:
+            return [e["kind"] for e in audit.export(session)]
+
+
+CONFIG = """
+actor: {{name: vendor, base_url: "{base}"}}
+database_url: "sqlite:///{db}"
+trackers:
+{trackers}
+destinations:
+  default: {{tracker: {tracker}, project: "{project}", mode: {mode}}}
+peers:
+  trusted:
+{trusted}
+delivery: {{allow_loopback: true, timeout_seconds: 3}}
+notifier: {{webhook_url: "{hook}/hook/s3cr3t-path"}}
+"""
+
+
+def _trusted(prefixes: list[tuple[str, str | None]]) -> str:
+    if not prefixes:
+        return "    []"
+    lines = []
+    for prefix, token in prefixes:
+        extra = f", bearer_token: {token}" if token else ""
+        lines.append(f'    - {{prefix: "{prefix}"{extra}}}')
+    return "\n".join(lines)
+
+
+@contextmanager
+def make_env(tmp: Path, *, kind: str = "github", mode: str = "private_issue",
+             project: str | None = None, trusted: list[tuple[str, str | None]] | None = None,
+             clock: Callable[[], float] | None = None, extra: str = "") -> Iterator[Env]:
+    from tests.fakes.github import harness as gh
+    from tests.fakes.gitlab import harness as gl
+
+    alarms = Alarms()
+    with ExitStack() as stack:
+        hook = stack.enter_context(running_app(alarms.app()))
+        if kind == "github":
+            h: Any = stack.enter_context(gh.github_harness(timeout=3))
+            trackers = (f'  github: {{kind: github, url: "{h.fake.base_url}", token: t, '
+                        f'webhook_secrets: ["{gh.WEBHOOK_SECRET}"], bot_login: {gh.BOT}}}')
+            default = gh.PRIVATE_REPO if mode == "private_issue" else gh.PUBLIC_REPO
+        else:
+            h = stack.enter_context(gl.gitlab_harness())
+            trackers = (f'  gitlab: {{kind: gitlab, url: "{h.fake.url}", token: t, '
+                        f'webhook_secrets: ["{gl.WEBHOOK_TOKEN}"], bot_login: {gl.BOT}}}')
+            default = gl.PROJECT
+        text = CONFIG.format(
+            base=VENDOR_BASE, db=tmp / "bridge.db", trackers=trackers, tracker=kind,
+            project=project or default, mode=mode, hook=hook,
+            trusted=_trusted([(FINDER, None)] if trusted is None else trusted),
+        ) + extra
+        config = load_config_text(text, env={})
+        options: dict[str, Any] = {"adapter_factory": lambda name, tracker: h.adapter}
+        if clock is not None:
+            options["clock"] = clock
+        rt = Runtime.from_config(config, **options)
+        url = stack.enter_context(running_app(create_app(rt)))
+        client = stack.enter_context(httpx.Client(base_url=url, timeout=30))
+        try:
+            yield Env(rt, client, h, alarms)
+        finally:
+            rt.engine.dispose()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    with make_env(tmp_path) as e:
+        yield e
+
+
+def offer(n: int = 1, *, content: str = "heap overflow in parse()", actor: str = FINDER,
+          **report: Any) -> dict[str, Any]:
+    """A finder's current-format Offer(VulnerabilityReport)."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Offer",
+        "id": f"https://finder.example/activities/offer-{n}", "actor": actor,
+        "to": [f"{VENDOR_BASE}/actors/vendor"],
+        "object": {"type": "VulnerabilityReport", "id": f"https://finder.example/reports/{n}",
+                   "name": f"FDR-{n}", "content": content, "attributedTo": actor, **report},
+    }
