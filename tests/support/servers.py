@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import anyio
@@ -76,7 +77,7 @@ class Seen:
     def json(self) -> Any:
         return json.loads(self.body)
 
-    @property
+    @cached_property
     def activity_id(self) -> str | None:
         """The ``id`` of a JSON object body (an activity), else ``None``."""
         try:
@@ -257,7 +258,7 @@ class Receiver:
                 self.paths.append(request.url.path)
                 key = str(activity.get("id"))
                 self.posts[key] = self.posts.get(key, 0) + 1
-                if activity.get("id") not in {a.get("id") for a in self.received}:
+                if self.posts[key] == 1:  # its first accepted POST: kept
                     self.received.append(activity)
                     self.headers.append(dict(request.headers))
             return Response(status_code=202)
