@@ -29,6 +29,13 @@ from tests.support.servers import Answer, Receiver, Seen, wait_for
 class PrivacyEnv(BridgeEnv):
     alarms: list[str] | None = None
     http: httpx.Client | None = None
+    alarm_hook: Receiver | None = None
+    """The operators' alarm webhook (``alarms`` are the bodies it was sent)."""
+
+    def alarmed(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Wait until at least ``count`` alarms have arrived (woken by each one)."""
+        assert self.alarm_hook is not None
+        return self.alarm_hook.wait_until(lambda: len(self.alarms or []) >= count, timeout)
 
     def _emit(self, repo: Any, event: str, payload: dict[str, Any]) -> None:
         """Send a person's webhook as the fake would (signed), over one kept-alive client."""
@@ -124,7 +131,7 @@ def privacy_env(tmp: Path, *, repo: str = PRIVATE_REPO, workers: bool = True,
             tmp, workers=workers, repo=repo, adapter=adapter, trust_receiver=True,
             extra=f'notifier: {{webhook_url: "{alarm_server.base}/alarm"}}\n') as base:
         env = PrivacyEnv(base.rt, base.gh, base.receiver, base.bridge_url, base.receiver_url,
-                         alarms=alarms)
+                         alarms=alarms, alarm_hook=alarm_server)
         try:
             yield env
         finally:

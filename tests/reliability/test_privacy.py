@@ -65,7 +65,7 @@ def test_a_private_report_aimed_at_a_public_repository_is_refused(tmp_path: Path
         canary = "CANARY-public-dest-5d1c"
         assert env.post_activity(env.offer(1, canary)).status_code == 202
         assert wait_for(lambda: env.inbound_failed() == 1)
-        assert wait_for(lambda: len(env.alarms or []) == 1)
+        assert env.alarmed(1) and len(env.alarms or []) == 1
         repo = env.gh.fake.repos[PUBLIC_REPO]
         with env.rt.sessions() as s:
             kinds = [e["kind"] for e in audit.export(s)]
@@ -100,7 +100,7 @@ def test_a_repository_made_public_after_linking_stops_the_writes(tmp_path: Path)
         assert wait_for(lambda: env.inbound_statuses()["pending"] == 0)
         assert len(issue.comments) == comments
         assert not any("CANARY-flip" in c.body for c in issue.comments)
-        assert wait_for(lambda: len(env.alarms or []) >= 1)
+        assert env.alarmed(1)
         assert not any("CANARY-flip" in a for a in env.alarms or [])
         figure("repository flipped to public", f"3 notes after the flip -> 0 written, "
                f"{len(env.alarms or [])} alarms, inputs {env.inbound_statuses()}")
