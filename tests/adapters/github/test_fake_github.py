@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 
 from adapters.github.webhooks import parse_webhook
-from bridge.core.events import EventKind, WebhookResult
+from bridge.core.events import EventKind
 from bridge.core.refs import TrackerRef
 from tests.fakes.github.harness import (
     BOT,
@@ -24,6 +22,7 @@ from tests.fakes.github.harness import (
     contract,
 )
 from tests.fakes.github_contract import Contract, Recorded
+from tests.support.servers import Answer, Receiver
 
 
 @pytest.fixture
@@ -158,29 +157,11 @@ def test_webhooks_of_the_adapters_own_writes_parse_as_the_bots_echoes(
 
 
 def test_webhooks_are_delivered_to_a_url(github: GitHubHarness, api: httpx.Client) -> None:
-    received: list[WebhookResult] = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(parse_webhook(dict(self.headers), body, [WEBHOOK_SECRET]))
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        github.fake.hooks.sink = f"http://127.0.0.1:{server.server_address[1]}/webhooks/github"
+    with Receiver(answers={"/webhooks/github": Answer(202)}) as sink:
+        github.fake.hooks.sink = f"{sink.base}/webhooks/github"
         payload = {"event_type": "vultron-activity", "client_payload": {"id": "urn:x"}}
         assert api.post(f"/repos/{PUBLIC_REPO}/dispatches", json=payload).status_code == 204
-    finally:
-        server.shutdown()
-        server.server_close()
+    received = [parse_webhook(r.headers, r.body, [WEBHOOK_SECRET]) for r in sink.requests]
     (result,) = received
     (event,) = result.events
     assert event.kind is EventKind.INBOUND_ACTIVITY

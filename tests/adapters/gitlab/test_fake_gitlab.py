@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
@@ -14,6 +12,7 @@ from bridge.core.events import EventKind, WebhookResult
 from tests.adapters.gitlab.helpers import SIGNING_KEY
 from tests.fakes.gitlab.contract import covered, declared_statuses, violations
 from tests.fakes.gitlab.harness import BOT_TOKEN, GitLabHarness, contract_violations
+from tests.support.servers import Answer, Receiver
 
 HOOK_TOKEN = "hook-token"
 
@@ -176,37 +175,17 @@ def test_resend_keeps_the_idempotency_key(gitlab: GitLabHarness) -> None:
 
 def test_signed_deliveries_to_a_url(gitlab: GitLabHarness) -> None:
     h = gitlab
-    received: list[WebhookResult] = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(
-                parse_webhook(
-                    dict(self.headers.items()), body, signing_keys=[SIGNING_KEY], now=h.fake.clock()
-                )
-            )
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with Receiver(answers={"/hooks/gitlab": Answer(202)}) as sink:
         h.fake.add_hook(
-            url=f"http://127.0.0.1:{server.server_address[1]}/hooks/gitlab",
+            url=f"{sink.base}/hooks/gitlab",
             signing_key=SIGNING_KEY,
             confidential_issues_events=True,
         )
         h.adapter.ensure_private_issue(h.destination, "o1", "T", "B")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    received = [
+        parse_webhook(r.headers, r.body, signing_keys=[SIGNING_KEY], now=h.fake.clock())
+        for r in sink.requests
+    ]
     (result,) = received
     assert result.events[0].kind is EventKind.OPENED
     (to_url,) = [d for d in h.fake.deliveries if d.hook.url]
