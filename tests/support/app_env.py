@@ -5,7 +5,6 @@ GitLab) behind the real adapter, and a loopback receiver standing in for the not
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -14,14 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
 
 from bridge.app import process
 from bridge.app.runtime import Runtime
 from bridge.config import load_config_text
 from bridge.service.app import create_app
 from bridge.store import audit, inbound
-from tests.support.servers import running_app
+from tests.support.servers import Answer, Receiver, running_app
 
 VENDOR_BASE = "http://bridge.test"
 FINDER = "https://finder.example/actors/finn"
@@ -30,26 +28,21 @@ ACTIVITY_JSON = {"Content-Type": "application/activity+json"}
 
 @dataclass
 class Alarms:
-    """A Slack-compatible incoming webhook on loopback: records every JSON POST."""
+    """A Slack-compatible incoming webhook: the shared loopback receiver answering ``ok`` on
+    ``/hook/…``; every JSON POST there is an alarm."""
 
-    received: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    hook: Receiver = field(default_factory=lambda: Receiver(
+        answers={"/hook/": Answer(200, b"ok")}, documents=False))
 
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post("/hook/{secret}")
-        async def hook(secret: str, request: Request) -> Response:
-            with self.lock:
-                self.received.append(json.loads(await request.body()))
-            return Response("ok")
-
-        return app
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        with self.hook.lock:
+            return [seen.json() for seen in self.hook.requests
+                    if seen.method == "POST" and seen.path.startswith("/hook/")]
 
     @property
     def texts(self) -> list[str]:
-        with self.lock:
-            return [str(m.get("text")) for m in self.received]
+        return [str(m.get("text")) for m in self.received]
 
 
 @dataclass
@@ -123,7 +116,7 @@ def make_env(tmp: Path, *, kind: str = "github", mode: str = "private_issue",
 
     alarms = Alarms()
     with ExitStack() as stack:
-        hook = stack.enter_context(running_app(alarms.app()))
+        hook = stack.enter_context(alarms.hook).base
         if kind == "github":
             h: Any = stack.enter_context(gh.github_harness(timeout=3))
             trackers = (f'  github: {{kind: github, url: "{h.fake.base_url}", token: t, '
