@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
 from bridge.app import process
 from bridge.core.markers import has_marker
 from bridge.store import audit, db, links, state
-from tests.support.app_env import ACTIVITY_JSON, FINDER, VENDOR_BASE, Env, make_env, offer
+from tests.support.app_env import FINDER, VENDOR_BASE, Env, make_env, offer
 
 REPORT = "https://finder.example/reports/1"
 CANARY = "CANARY-91c2 stack smash in tiff_read()"
@@ -66,15 +64,7 @@ def test_twenty_redeliveries_make_one_issue(env: Env) -> None:
 
 
 def test_concurrent_redeliveries_make_one_issue(env: Env) -> None:
-    body = json.dumps(offer()).encode()
-
-    def send(_: int) -> int:
-        with httpx.Client(base_url=str(env.client.base_url), timeout=30) as client:
-            return client.post("/actors/vendor/inbox/", content=body,
-                               headers=ACTIVITY_JSON).status_code
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        assert set(pool.map(send, range(20))) == {202}
+    assert set(env.post_concurrently(offer(), 20)) == {202}
     assert env.work() == ["done"]
     assert len(_github_issues(env, "acme/embargoed")) == 1
 

@@ -23,13 +23,13 @@ from typing import Any
 import gnupg
 from aiosmtpd.controller import Controller
 
-from bridge.app import delivery, process
+from bridge.app import delivery
 from bridge.core.retry import RetryPolicy
 from bridge.delivery import worker
 from bridge.mail.server import MailListener
-from bridge.store import inbound
 from tests.fakes.github.harness import PRIVATE_REPO
 from tests.service.bridge_env import BridgeEnv, bridge_env
+from tests.support.app_env import process_all
 from tests.support.servers import free_port
 
 TEAM = "security@vendor.example"
@@ -190,13 +190,7 @@ class MailEnv(BridgeEnv):
 
     def work(self) -> list[str]:
         """Process every due input (as the worker would); their final statuses."""
-        statuses: list[str] = []
-        while True:
-            with self.rt.sessions.begin() as session:
-                items = inbound.claim_inbound(session, "test", self.rt.clock(), 60, 50)
-            if not items:
-                return statuses
-            statuses += [process.process_one(self.rt, item) for item in items]
+        return process_all(self.rt)
 
     def mails(self) -> list[tuple[str, str | None]]:
         """(status, last error) of every stored mail, in order."""

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from sqlalchemy import text
 
 from bridge.store import db, inbound
@@ -130,15 +128,7 @@ def test_a_store_failure_is_503_never_2xx(env: Env) -> None:
 
 
 def test_twenty_concurrent_redeliveries_store_one_row(env: Env) -> None:
-    body = json.dumps(offer()).encode()
-
-    def send(_: int) -> int:
-        with httpx.Client(base_url=str(env.client.base_url), timeout=30) as client:
-            return client.post("/actors/vendor/inbox/", content=body,
-                               headers=ACTIVITY_JSON).status_code
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(send, range(20)))
+    statuses = env.post_concurrently(offer(), 20)
     assert statuses == [202] * 20
     assert len(env.inbound_rows()) == 1
     assert env.audit_kinds() == ["inbox.accepted"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,18 @@ class Alarms:
         return [str(m.get("text")) for m in self.received]
 
 
+def process_all(rt: Runtime) -> list[str]:
+    """Process every due input as the worker would (claim, handle, record); their final
+    statuses in order."""
+    statuses: list[str] = []
+    while True:
+        with rt.sessions.begin() as session:
+            items = inbound.claim_inbound(session, "test", rt.clock(), 60, 50)
+        if not items:
+            return statuses
+        statuses += [process.process_one(rt, item) for item in items]
+
+
 @dataclass
 class Env:
     rt: Runtime
@@ -58,15 +71,21 @@ class Env:
         body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
         return self.client.post(path, content=body, headers=headers or ACTIVITY_JSON)
 
+    def post_concurrently(self, activity: dict[str, Any], times: int) -> list[int]:
+        """The same activity posted ``times`` times at once (one client each); the statuses."""
+        body = json.dumps(activity).encode()
+
+        def send(_: int) -> int:
+            with httpx.Client(base_url=str(self.client.base_url), timeout=30) as client:
+                return client.post("/actors/vendor/inbox/", content=body,
+                                   headers=ACTIVITY_JSON).status_code
+
+        with ThreadPoolExecutor(max_workers=times) as pool:
+            return list(pool.map(send, range(times)))
+
     def work(self) -> list[str]:
         """Process every pending input; returns the final statuses in order."""
-        statuses: list[str] = []
-        while True:
-            with self.rt.sessions.begin() as session:
-                items = inbound.claim_inbound(session, "test", self.rt.clock(), 60, 50)
-            if not items:
-                return statuses
-            statuses += [process.process_one(self.rt, item) for item in items]
+        return process_all(self.rt)
 
     def inbound_rows(self) -> list[tuple[str, str | None]]:
         from sqlalchemy import select
